@@ -1,0 +1,7 @@
+"""`python -m registry`."""
+
+import sys
+
+from registry.cli import main
+
+sys.exit(main())

@@ -1,0 +1,95 @@
+"""create_app(settings): the lifespan builds adapters and services; REST routes are mounted."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+
+from registry.artifacts.service import ArtifactService
+from registry.audit.service import AuditService
+from registry.auth.service import AuthService
+from registry.config import Settings
+from registry.db.engine import Database
+from registry.health.metrics import MetricsMiddleware, RequestMetrics
+from registry.health.service import HealthService
+from registry.rest.errors import HANDLERS
+from registry.rest.routes import ROUTES
+from registry.rest.support import Services
+from registry.search.sql import SqlSearchIndex
+from registry.sources.hub import SourceRegistry
+from registry.storage.factory import build_blob_store
+
+log = logging.getLogger("registry")
+
+
+def _add_probes(svc: Services, sources: SourceRegistry, search: SqlSearchIndex) -> None:
+    async def database() -> dict[str, Any]:
+        return {"backend": svc.db.dialect, "latency_ms": round(await svc.db.check() * 1000, 2)}
+
+    async def blobs() -> dict[str, Any]:
+        await svc.blobs.check()
+        return {"backend": svc.blobs.name}
+
+    async def index() -> dict[str, Any]:
+        async with svc.db.unit_of_work() as uow:
+            await search.check(uow)
+        return {"backend": search.name}
+
+    async def upstream() -> dict[str, Any]:
+        return await sources.check()
+
+    health = svc.health
+    health.add_probe("database", "Metadata database", "Users, tokens, artifacts and audit entries", database)
+    health.add_probe("blob-store", "Blob store", "Content-addressed package storage", blobs)
+    health.add_probe("search-index", "Search index", "Regex search over names and model cards", index)
+    health.add_probe("sources", "Upstream sources", "Hugging Face hub and GitHub API", upstream)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the ASGI application; adapters start in the lifespan, not at import."""
+    settings = settings or Settings()
+    metrics = RequestMetrics()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        db = Database(settings.database_url, pool_size=settings.database_pool_size)
+        await db.migrate()
+        blobs = build_blob_store(settings)
+        await blobs.start()
+        sources = SourceRegistry(settings)
+        search = SqlSearchIndex()
+        audit = AuditService()
+        auth = AuthService(settings)
+        svc = Services(
+            settings=settings,
+            db=db,
+            blobs=blobs,
+            auth=auth,
+            artifacts=ArtifactService(settings, sources, search, audit),
+            audit=audit,
+            health=HealthService(metrics),
+            metrics=metrics,
+        )
+        _add_probes(svc, sources, search)
+        async with db.unit_of_work(write=True) as uow:
+            await auth.ensure_default_admin(uow)
+        app.state.services = svc
+        log.info("registry ready: database=%s blobs=%s", db.dialect, blobs.name)
+        try:
+            yield
+        finally:
+            await sources.close()
+            await blobs.close()
+            await db.dispose()
+
+    return Starlette(
+        routes=ROUTES,
+        lifespan=lifespan,
+        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
+    )

@@ -1,0 +1,105 @@
+"""Request and response models named after the contract's components."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+
+from registry.db.models import ArtifactRow
+
+ARTIFACT_ID_RE = re.compile(r"^[a-zA-Z0-9\-]{1,64}$")
+# "Typical keyboard characters": printable ASCII plus ordinary non-ASCII letters; no controls.
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class ArtifactType(StrEnum):
+    """The contract's ArtifactType."""
+
+    model = "model"
+    dataset = "dataset"
+    code = "code"
+
+
+def check_name(name: str, max_length: int = 512) -> str:
+    """Validate an artifact name; return it unchanged."""
+    if not name.strip():
+        raise ValueError("name must not be blank")
+    if len(name) > max_length:
+        raise ValueError(f"name must be at most {max_length} characters")
+    if _CONTROL_RE.search(name):
+        raise ValueError("name must not contain control characters")
+    return name
+
+
+class ArtifactCreateRequest(BaseModel):
+    """ArtifactData as a create request: a url and an optional name."""
+
+    model_config = ConfigDict(extra="ignore")
+    url: StrictStr = Field(min_length=1, max_length=2048)
+    name: StrictStr | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value == "*":
+            raise ValueError('the name "*" is reserved')
+        return check_name(value)
+
+
+class ArtifactMetadataIn(BaseModel):
+    """ArtifactMetadata as a client sends it."""
+
+    name: StrictStr
+    id: StrictStr
+    type: ArtifactType
+
+
+class ArtifactDataIn(BaseModel):
+    """ArtifactData as a client sends it (download_url is read-only and ignored)."""
+
+    model_config = ConfigDict(extra="ignore")
+    url: StrictStr = Field(min_length=1, max_length=2048)
+
+
+class ArtifactIn(BaseModel):
+    """The contract's Artifact envelope, as an update request."""
+
+    metadata: ArtifactMetadataIn
+    data: ArtifactDataIn
+
+
+class ArtifactQuery(BaseModel):
+    """The contract's ArtifactQuery: a name (or "*") and an optional types filter."""
+
+    model_config = ConfigDict(extra="ignore")
+    name: StrictStr = Field(min_length=1, max_length=512)
+    types: list[ArtifactType] | None = None
+
+
+class ArtifactRegEx(BaseModel):
+    """The contract's ArtifactRegEx."""
+
+    model_config = ConfigDict(extra="ignore")
+    regex: StrictStr
+
+
+def metadata_of(seq_id_name_type: tuple[int, str, str, str] | ArtifactRow) -> dict[str, str]:
+    """Render ArtifactMetadata from a row or a (seq, id, name, type) summary."""
+    if isinstance(seq_id_name_type, ArtifactRow):
+        row = seq_id_name_type
+        return {"name": row.name, "id": row.id, "type": row.type}
+    _seq, artifact_id, name, artifact_type = seq_id_name_type
+    return {"name": name, "id": artifact_id, "type": artifact_type}
+
+
+def artifact_of(row: ArtifactRow, base_url: str) -> dict[str, Any]:
+    """Render the contract's Artifact envelope, with our download URL."""
+    return {
+        "metadata": metadata_of(row),
+        "data": {"url": row.url, "download_url": f"{base_url}/artifacts/{row.type}/{row.id}/download"},
+    }

@@ -1,0 +1,220 @@
+"""Artifacts: register from a source, read, update, delete, enumerate, search by name or regex."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from registry.artifacts.schemas import (
+    ARTIFACT_ID_RE,
+    ArtifactCreateRequest,
+    ArtifactIn,
+    ArtifactQuery,
+    ArtifactType,
+)
+from registry.audit.service import AuditService
+from registry.auth.schemas import Principal
+from registry.config import Settings
+from registry.db.models import ArtifactRow
+from registry.db.repositories import UnitOfWork
+from registry.errors import ConflictError, NotFoundError, PayloadTooLargeError, ValidationError
+from registry.ids import new_artifact_id, utcnow
+from registry.search.base import SearchHit, SearchIndex
+from registry.search.regex import compile_untrusted
+from registry.sources.base import SourceInfo
+
+MAX_QUERIES = 100  # queries in one POST /artifacts body
+REGEX_RESULT_CAP = 1000
+REGEX_BUDGET_SECONDS = 2.0
+
+
+class SourceFetcher(Protocol):
+    """What the service needs from the sources: one URL in, one SourceInfo out."""
+
+    async def fetch(self, url: str) -> SourceInfo:
+        """Read a source; raise SourceNotFoundError / SourceUnavailableError / ValidationError."""
+        ...
+
+
+@dataclass(slots=True)
+class Draft:
+    """A validated, fetched registration, ready to store (no database touched yet)."""
+
+    artifact_type: ArtifactType
+    name: str
+    info: SourceInfo
+
+
+@dataclass(slots=True)
+class Page:
+    """One page of an enumeration and the offset of the next, if any."""
+
+    items: list[tuple[int, str, str, str]]
+    next_offset: int | None
+
+
+def parse_type(value: str) -> ArtifactType:
+    """Parse an artifact type from a path; 400 on anything else."""
+    try:
+        return ArtifactType(value)
+    except ValueError:
+        raise ValidationError(
+            f"unknown artifact type '{value[:32]}': expected one of model, dataset, code"
+        ) from None
+
+
+def parse_id(value: str) -> str:
+    """Validate an artifact id from a path; 400 on illegal characters."""
+    if not ARTIFACT_ID_RE.match(value):
+        raise ValidationError("artifact id must be 1-64 characters of letters, digits and '-'")
+    return value
+
+
+class ArtifactService:
+    """Business rules for artifacts; transports call it, repositories store for it."""
+
+    def __init__(self, settings: Settings, sources: SourceFetcher, search: SearchIndex, audit: AuditService) -> None:
+        self.settings = settings
+        self.sources = sources
+        self.search = search
+        self.audit = audit
+
+    async def prepare(self, artifact_type: ArtifactType, request: ArtifactCreateRequest) -> Draft:
+        """Fetch the source (network, no database) and pick the name."""
+        info = await self.sources.fetch(request.url)
+        return Draft(artifact_type, request.name or info.default_name, info)
+
+    async def register(self, uow: UnitOfWork, actor: Principal, draft: Draft) -> ArtifactRow:
+        """Store a prepared registration and audit it."""
+        info = draft.info
+        if await uow.artifacts.find_same(draft.artifact_type, draft.name, info.url) is not None:
+            raise ConflictError(
+                f"{draft.artifact_type} '{draft.name}' from {info.url} is registered already"
+            )
+        artifact_id = new_artifact_id()
+        while await uow.artifacts.id_exists(artifact_id):  # pragma: no cover - 1 in 10^16
+            artifact_id = new_artifact_id()
+        now = utcnow()
+        row = ArtifactRow(
+            id=artifact_id,
+            name=draft.name,
+            type=draft.artifact_type.value,
+            created_by=actor.name,
+            created_at=now,
+            updated_at=now,
+            url=info.url,
+            source_kind=info.kind,
+            source_ref=info.repo_id,
+        )
+        self._apply_source(row, info)
+        await uow.artifacts.add(row)
+        await self.audit.record(uow, actor, row, "CREATE")
+        return row
+
+    @staticmethod
+    def _apply_source(row: ArtifactRow, info: SourceInfo) -> None:
+        row.url = info.url
+        row.source_kind = info.kind
+        row.source_ref = info.repo_id
+        row.commit_sha = info.commit_sha
+        row.card_text = info.card_text
+        row.card_data = info.card_data
+        row.config = info.config
+        row.files = [
+            {"path": f.path, "size": f.size, "sha256": f.sha256, "blob_id": f.blob_id} for f in info.files
+        ]
+        row.license = info.license[:128] if info.license else None
+        row.description = info.description
+        row.default_branch = info.default_branch
+        row.tags = list(info.tags)
+        row.extra = dict(info.extra)
+        row.size_bytes = sum(f.size for f in info.files)
+
+    async def get(self, uow: UnitOfWork, artifact_type: ArtifactType, artifact_id: str) -> ArtifactRow:
+        """Return the artifact of this type and id, or 404."""
+        row = await uow.artifacts.get(artifact_id)
+        if row is None or row.type != artifact_type.value:
+            raise NotFoundError(f"{artifact_type.value} artifact '{artifact_id}' does not exist")
+        return row
+
+    async def prepare_update(
+        self, artifact_type: ArtifactType, artifact_id: str, body: ArtifactIn
+    ) -> SourceInfo:
+        """Check the envelope against the path, then fetch the new source (no database)."""
+        if body.metadata.id != artifact_id:
+            raise ValidationError("metadata.id must match the id in the path")
+        if body.metadata.type != artifact_type:
+            raise ValidationError("metadata.type must match the artifact type in the path")
+        return await self.sources.fetch(body.data.url)
+
+    async def update(
+        self, uow: UnitOfWork, actor: Principal, artifact_type: ArtifactType, artifact_id: str,
+        body: ArtifactIn, info: SourceInfo,
+    ) -> ArtifactRow:
+        """Replace the artifact's source contents; the name and id must match the stored ones."""
+        row = await self.get(uow, artifact_type, artifact_id)
+        if body.metadata.name != row.name:
+            raise ValidationError(f"metadata.name must match the artifact's name '{row.name}'")
+        self._apply_source(row, info)
+        row.updated_at = utcnow()
+        uow.session.add(row)
+        await uow.session.flush()
+        await self.audit.record(uow, actor, row, "UPDATE")
+        return row
+
+    async def delete(self, uow: UnitOfWork, artifact_type: ArtifactType, artifact_id: str) -> None:
+        """Delete the artifact of this type and id, or 404."""
+        row = await self.get(uow, artifact_type, artifact_id)
+        await uow.artifacts.delete(row.id)
+
+    async def enumerate(
+        self, uow: UnitOfWork, queries: Sequence[ArtifactQuery], offset: int, limit: int | None
+    ) -> Page:
+        """Artifacts matching any query, in registration order, one page at a time."""
+        if not queries:
+            raise ValidationError("provide at least one artifact query")
+        if len(queries) > MAX_QUERIES:
+            raise PayloadTooLargeError(f"at most {MAX_QUERIES} queries per request")
+        page_size = self.settings.page_size if limit is None else limit
+        if page_size < 1:
+            raise ValidationError("limit must be at least 1")
+        if page_size > self.settings.page_size_cap:
+            raise PayloadTooLargeError(
+                f"a page holds at most {self.settings.page_size_cap} artifacts; ask for fewer"
+            )
+        if offset < 0:
+            raise ValidationError("offset must be a non-negative integer")
+        conditions = [
+            (None if q.name == "*" else [q.name], [t.value for t in q.types] if q.types else None)
+            for q in queries
+        ]
+        items = await uow.artifacts.page_any(conditions, offset, page_size + 1)
+        more = len(items) > page_size
+        return Page(items[:page_size], offset + page_size if more else None)
+
+    async def by_name(self, uow: UnitOfWork, name: str) -> list[tuple[int, str, str, str]]:
+        """Every artifact with exactly this name (case-sensitive), or 404."""
+        if name == "*":
+            raise ValidationError('the name "*" is reserved for enumeration; use POST /artifacts')
+        if not name or len(name) > self.settings.name_max_length:
+            raise ValidationError(f"name must be 1-{self.settings.name_max_length} characters")
+        rows = await uow.artifacts.by_name(name, REGEX_RESULT_CAP)
+        if not rows:
+            raise NotFoundError(f"no artifact is named '{name}'")
+        return rows
+
+    async def by_regex(self, uow: UnitOfWork, pattern_text: str) -> list[SearchHit]:
+        """Artifacts whose name or card/README matches the pattern, or 404."""
+        pattern = compile_untrusted(pattern_text, max_length=self.settings.regex_max_length)
+        hits = await self.search.regex(
+            uow, pattern, limit=REGEX_RESULT_CAP, budget_seconds=REGEX_BUDGET_SECONDS
+        )
+        if not hits:
+            raise NotFoundError("no artifact matches this regex")
+        return hits
+
+    async def reset(self, uow: UnitOfWork) -> None:
+        """Forget every artifact and audit entry."""
+        await uow.artifacts.delete_all()
+        await uow.audit.delete_all()

@@ -1,0 +1,46 @@
+"""The audit trail: who did what to which artifact, and when."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from registry.auth.schemas import Principal
+from registry.db.models import ArtifactRow, AuditRow
+from registry.db.repositories import UnitOfWork
+from registry.ids import isoformat_z, utcnow
+
+AuditAction = Literal["CREATE", "UPDATE", "DOWNLOAD", "RATE", "AUDIT"]
+
+
+class AuditService:
+    """Records and reads audit entries."""
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self.max_entries = max_entries
+
+    async def record(self, uow: UnitOfWork, actor: Principal, artifact: ArtifactRow, action: AuditAction) -> None:
+        """Append one entry for an action on an artifact."""
+        await uow.audit.add(
+            AuditRow(
+                artifact_id=artifact.id,
+                artifact_name=artifact.name,
+                artifact_type=artifact.type,
+                user_name=actor.name,
+                user_is_admin=actor.is_admin,
+                action=action,
+                date=utcnow(),
+            )
+        )
+
+    async def trail(self, uow: UnitOfWork, artifact: ArtifactRow) -> list[dict[str, Any]]:
+        """The artifact's entries, oldest first, as the contract's ArtifactAuditEntry objects."""
+        rows = await uow.audit.for_artifact(artifact.id, self.max_entries)
+        return [
+            {
+                "user": {"name": row.user_name, "is_admin": row.user_is_admin},
+                "date": isoformat_z(row.date),
+                "artifact": {"name": row.artifact_name, "id": row.artifact_id, "type": row.artifact_type},
+                "action": row.action,
+            }
+            for row in rows
+        ]

@@ -1,0 +1,67 @@
+"""`registry serve|migrate`: the command-line entry point."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from registry import __version__
+from registry.config import Settings
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from registry.app import create_app
+
+    uvicorn.run(
+        create_app(settings),
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level=settings.log_level,
+        workers=1,
+        access_log=args.access_log,
+    )
+    return 0
+
+
+def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
+    from registry.db.engine import Database
+
+    async def run() -> None:
+        db = Database(settings.database_url)
+        try:
+            await db.migrate()
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+    print(f"migrated {settings.database_url.split('@')[-1]}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments and run a subcommand."""
+    parser = argparse.ArgumentParser(prog="registry", description="Trustworthy Model Registry")
+    parser.add_argument("--version", action="version", version=__version__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--access-log", action="store_true")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings()
+    except Exception as exc:  # noqa: BLE001 - a bad setting must stop start-up with a clear line
+        print(f"registry: invalid configuration: {exc}", file=sys.stderr)
+        return 2
+    handlers = {"serve": _serve, "migrate": _migrate}
+    return handlers[args.command](args, settings)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

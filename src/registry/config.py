@@ -1,0 +1,74 @@
+"""Settings from REGISTRY_* environment variables (and the standard HF_ENDPOINT / GITHUB_API_URL)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_hf_endpoint() -> str:
+    return os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+
+
+def _default_github_api() -> str:
+    return os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
+
+
+class Settings(BaseSettings):
+    """Every knob of the registry; each field reads REGISTRY_<FIELD_NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore")
+
+    # Metadata database: sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db
+    database_url: str = "sqlite+aiosqlite:///./var/registry.db"
+    database_pool_size: int = 10
+
+    # Blob store backend by name; an unknown name fails at start.
+    blob_backend: Literal["local", "s3", "memory"] = "local"
+    blob_local_path: Path = Path("./var/blobs")
+    s3_bucket: str = "registry-blobs"
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_prefix: str = "blobs/"
+    s3_create_bucket: bool = True
+
+    # Search index backend by name.
+    search_backend: Literal["sql"] = "sql"
+
+    # Sources: the standard variables win so huggingface_hub and our adapters agree.
+    hf_endpoint: str = Field(default_factory=_default_hf_endpoint)
+    hf_token: str | None = None
+    github_api_url: str = Field(default_factory=_default_github_api)
+    github_token: str | None = None
+    source_timeout_seconds: float = 20.0
+
+    # Public address used to build download URLs; derived from the request when unset.
+    public_base_url: str | None = None
+
+    # Accounts and tokens.
+    default_admin_name: str = "ece30861defaultadminuser"
+    token_max_calls: int = 1000
+    token_ttl_seconds: int = 10 * 3600
+
+    # Limits.
+    max_body_bytes: int = 1024 * 1024
+    page_size: int = 50
+    page_size_cap: int = 500
+    regex_max_length: int = 512
+    name_max_length: int = 512
+    url_max_length: int = 2048
+
+    # Server.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "info"
+
+    def is_sqlite(self) -> bool:
+        """Tell whether the metadata database is SQLite."""
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,36 @@
+"""Audit entries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.db.models import AuditRow
+
+
+class AuditRepository:
+    """Appends and reads audit entries."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, entry: AuditRow) -> None:
+        """Append one entry."""
+        self.session.add(entry)
+        await self.session.flush()
+
+    async def for_artifact(self, artifact_id: str, limit: int) -> Sequence[AuditRow]:
+        """The artifact's entries, oldest first, at most `limit`."""
+        result = await self.session.execute(
+            select(AuditRow)
+            .where(AuditRow.artifact_id == artifact_id)
+            .order_by(AuditRow.id)  # type: ignore[arg-type]
+            .limit(limit)
+        )
+        return result.scalars().all()
+
+    async def delete_all(self) -> None:
+        """Forget every entry (registry reset)."""
+        await self.session.execute(delete(AuditRow))

@@ -1,0 +1,95 @@
+"""Users and their tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.db.models import TokenRow, UserRow
+
+
+class UserRepository:
+    """Reads and writes user rows."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get_by_name(self, name: str) -> UserRow | None:
+        """Return the user with this exact name, if any."""
+        result = await self.session.execute(select(UserRow).where(UserRow.name == name))
+        return result.scalar_one_or_none()
+
+    async def get(self, user_id: int) -> UserRow | None:
+        """Return the user with this id, if any."""
+        return await self.session.get(UserRow, user_id)
+
+    async def add(self, user: UserRow) -> UserRow:
+        """Insert a user and assign its id."""
+        self.session.add(user)
+        await self.session.flush()
+        return user
+
+    async def list(self) -> Sequence[UserRow]:
+        """Every user, by name."""
+        result = await self.session.execute(select(UserRow).order_by(UserRow.name))
+        return result.scalars().all()
+
+    async def count(self) -> int:
+        """Number of users."""
+        result = await self.session.execute(select(func.count()).select_from(UserRow))
+        return int(result.scalar_one())
+
+    async def delete(self, user_id: int) -> None:
+        """Delete a user and (by cascade) its tokens."""
+        await self.session.execute(delete(TokenRow).where(TokenRow.user_id == user_id))
+        await self.session.execute(delete(UserRow).where(UserRow.id == user_id))
+
+    async def delete_all_except(self, keep_ids: Sequence[int]) -> None:
+        """Delete every user whose id is not listed, with their tokens."""
+        await self.session.execute(delete(TokenRow).where(TokenRow.user_id.not_in(keep_ids)))  # type: ignore[attr-defined]
+        await self.session.execute(delete(UserRow).where(UserRow.id.not_in(keep_ids)))  # type: ignore[union-attr]
+
+
+class TokenRepository:
+    """Issued tokens, counted atomically in the database."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, token: TokenRow) -> None:
+        """Store a new token."""
+        self.session.add(token)
+        await self.session.flush()
+
+    async def consume(self, token_hash: str, now: datetime) -> int | None:
+        """Count one call on the token and return its user id, or None if it is not usable.
+
+        One UPDATE ... RETURNING makes the check-and-count atomic, so concurrent calls (and
+        several server processes on one PostgreSQL) can never exceed the call budget.
+        """
+        statement = (
+            update(TokenRow)
+            .where(TokenRow.token_hash == token_hash)
+            .where(TokenRow.calls < TokenRow.max_calls)
+            .where(TokenRow.expires_at > now)
+            .values(calls=TokenRow.calls + 1)
+            .returning(TokenRow.user_id)
+        )
+        result = await self.session.execute(statement)
+        row = result.first()
+        return None if row is None else int(row[0])
+
+    async def delete_all_except(self, keep_hash: str | None) -> None:
+        """Revoke every token but one."""
+        await self.session.execute(delete(TokenRow).where(TokenRow.token_hash != (keep_hash or "")))
+
+    async def delete_expired(self, now: datetime) -> None:
+        """Drop tokens past their expiry or budget."""
+        await self.session.execute(
+            delete(TokenRow).where(
+                (TokenRow.expires_at <= now) | (TokenRow.calls >= TokenRow.max_calls)
+            )
+        )

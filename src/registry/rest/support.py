@@ -1,0 +1,97 @@
+"""Shared plumbing for REST handlers: the service container, JSON in/out, auth, validation."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from registry.artifacts.service import ArtifactService
+from registry.audit.service import AuditService
+from registry.auth.schemas import Permission, Principal
+from registry.auth.service import AuthService
+from registry.config import Settings
+from registry.db.engine import Database
+from registry.errors import PayloadTooLargeError, ValidationError
+from registry.health.metrics import RequestMetrics
+from registry.health.service import HealthService
+from registry.storage.base import BlobStore
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(slots=True)
+class Services:
+    """Everything a transport may call, built once per process by the app's lifespan."""
+
+    settings: Settings
+    db: Database
+    blobs: BlobStore
+    auth: AuthService
+    artifacts: ArtifactService
+    audit: AuditService
+    health: HealthService
+    metrics: RequestMetrics
+
+
+def services(request: Request) -> Services:
+    """The process's service container."""
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+async def read_json(request: Request) -> Any:
+    """Read and parse a JSON body, enforcing the body size limit; 400/413 with a reason."""
+    limit = services(request).settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLargeError(f"request body is larger than {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise PayloadTooLargeError(f"request body is larger than {limit} bytes")
+    if not body.strip():
+        raise ValidationError("request body is empty; a JSON document is required")
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"request body is not valid JSON: {exc}") from None
+
+
+def parse_model(model: type[M], data: Any) -> M:
+    """Validate data against a pydantic model; 400 naming the fields on failure."""
+    try:
+        return model.model_validate(data)
+    except PydanticValidationError as exc:
+        problems = [
+            {"field": ".".join(str(p) for p in err["loc"]) or "(body)", "problem": err["msg"]}
+            for err in exc.errors(include_url=False, include_input=False)
+        ]
+        summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:5])
+        raise ValidationError(f"invalid request: {summary}", details={"problems": problems}) from None
+
+
+async def authenticate(request: Request, permission: Permission | None, *, status_code: int = 403) -> Principal:
+    """Check the X-Authorization token (counting the call) and the permission the route needs."""
+    svc = services(request)
+    async with svc.db.unit_of_work(write=True) as uow:
+        principal = await svc.auth.authenticate(uow, request.headers.get("x-authorization"))
+    if permission is not None:
+        svc.auth.require(principal, permission, status_code=status_code)
+    return principal
+
+
+def base_url(request: Request) -> str:
+    """Public base URL for links we hand out (configured, else the request's own)."""
+    configured = services(request).settings.public_base_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
+def json_response(content: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    """A JSON response."""
+    return JSONResponse(content, status_code=status_code, headers=headers)

@@ -1,0 +1,66 @@
+"""The blob store port: content-addressed, streamed, staged-then-committed storage.
+
+A blob is addressed by the lowercase hex sha256 of its bytes ("digest"). Writers stream bytes in;
+the store stages them under a temporary name, hashes while writing, verifies the digest (when the
+caller promised one) and only then commits them under the digest. A reader never sees a partial
+blob. Putting bytes that are already stored is cheap and idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+CHUNK_SIZE = 1024 * 1024  # 1 MiB: the 64 KiB default streams about 4x slower on this hardware.
+
+
+@dataclass(frozen=True, slots=True)
+class BlobInfo:
+    """What the store knows about one committed blob."""
+
+    digest: str
+    size: int
+
+
+@runtime_checkable
+class BlobStore(Protocol):
+    """Role: keep immutable blobs by sha256 digest."""
+
+    name: str
+
+    async def put(self, chunks: AsyncIterable[bytes], *, expected_digest: str | None = None) -> BlobInfo:
+        """Stream chunks into the store; verify against expected_digest if given; return the blob."""
+        ...
+
+    def open(self, digest: str, *, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        """Stream bytes [start, end) of a blob (end None = to the end) in CHUNK_SIZE pieces.
+
+        Implementations are async generators; a missing blob raises BlobNotFoundError on the
+        first iteration, so callers stat() first when they must answer 404 before streaming.
+        """
+        ...
+
+    async def stat(self, digest: str) -> BlobInfo:
+        """Return the blob's info or raise BlobNotFoundError."""
+        ...
+
+    async def exists(self, digest: str) -> bool:
+        """Tell whether the blob is committed."""
+        ...
+
+    async def delete(self, digest: str) -> None:
+        """Remove the blob; deleting a missing blob is not an error."""
+        ...
+
+    async def presign(self, digest: str, *, expires_in: int = 3600, filename: str | None = None) -> str | None:
+        """Return a time-limited URL a client can GET directly, or None if the store cannot."""
+        ...
+
+    async def check(self) -> None:
+        """Raise StorageError if the store cannot be used right now (health probe)."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections and clients."""
+        ...

@@ -1,0 +1,57 @@
+"""Session-wide test resources: the fake hub and GitHub, and a throwaway PostgreSQL database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import Iterator
+
+import pytest
+
+pytest_plugins = ["tests.fixtures.pytest_plugin"]
+
+ADMIN = "ece30861defaultadminuser"
+ADMIN_PASSWORD = "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"
+
+
+def postgres_admin_url() -> str:
+    """Where the test PostgreSQL server is (REGISTRY_TEST_POSTGRES_URL)."""
+    return os.environ.get("REGISTRY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+async def _admin_execute(statement: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(postgres_admin_url(), timeout=5)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+def _postgres_reachable() -> bool:
+    try:
+        asyncio.run(_admin_execute("SELECT 1"))
+    except (OSError, asyncio.TimeoutError, Exception):  # noqa: BLE001 - any failure means "not here"
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session; dropped afterwards.
+
+    Skipped only on a developer machine without PostgreSQL; when CI is set it is required.
+    """
+    if not _postgres_reachable():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL at {postgres_admin_url()} is required in CI but not reachable")
+        pytest.skip("PostgreSQL not reachable (set REGISTRY_TEST_POSTGRES_URL)")
+    name = f"registry_test_{os.getpid()}_{secrets.token_hex(4)}"
+    asyncio.run(_admin_execute(f'CREATE DATABASE "{name}"'))
+    base = postgres_admin_url().rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

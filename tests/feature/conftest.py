@@ -1,0 +1,116 @@
+"""The real app in process (httpx.ASGITransport), on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from starlette.applications import Starlette
+
+from registry.app import create_app
+from registry.config import Settings
+from tests.conftest import ADMIN, ADMIN_PASSWORD
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Every feature test runs once per metadata backend."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'registry.db'}"
+    return str(request.getfixturevalue("postgres_database"))
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory, fake_hub: Any, fake_github: Any) -> Settings:
+    """Settings pointing at the fakes and a temporary blob directory."""
+    return Settings(
+        database_url=database_url,
+        blob_backend="local",
+        blob_local_path=Path(tmp_path_factory.mktemp("blobs")),
+        hf_endpoint=fake_hub.url,
+        github_api_url=fake_github.url,
+        source_timeout_seconds=5,
+    )
+
+
+@pytest_asyncio.fixture(scope="session")
+async def registry_app(settings: Settings) -> AsyncIterator[Starlette]:
+    """One app per backend for the session, with its lifespan running."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+async def login(client: httpx.AsyncClient, name: str = ADMIN, password: str = ADMIN_PASSWORD) -> str:
+    """PUT /authenticate and return the token string."""
+    response = await client.put(
+        "/authenticate",
+        json={"user": {"name": name, "is_admin": name == ADMIN}, "secret": {"password": password}},
+    )
+    assert response.status_code == 200, response.text
+    token = response.json()
+    assert isinstance(token, str)
+    return token
+
+
+def _client(app: Starlette) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://registry.test")
+
+
+@pytest_asyncio.fixture
+async def fresh(registry_app: Starlette) -> str:
+    """Reset the registry before the test; return an admin token."""
+    async with _client(registry_app) as setup:
+        token = await login(setup)
+        reset = await setup.delete("/reset", headers={"X-Authorization": token})
+        assert reset.status_code == 200, reset.text
+    return token
+
+
+@pytest_asyncio.fixture
+async def anon(registry_app: Starlette, fresh: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client without a token, on a freshly reset registry."""
+    async with _client(registry_app) as client:
+        yield client
+
+
+@pytest_asyncio.fixture
+async def client(registry_app: Starlette, fresh: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client holding a default-admin token, on a freshly reset registry."""
+    async with _client(registry_app) as client:
+        client.headers["X-Authorization"] = fresh
+        yield client
+
+
+@pytest_asyncio.fixture
+async def make_user(client: httpx.AsyncClient, registry_app: Starlette) -> Any:
+    """Factory: register a user with permissions and return a client logged in as them."""
+    opened: list[httpx.AsyncClient] = []
+
+    async def factory(name: str, *, upload: bool = False, search: bool = True, download: bool = True,
+                      is_admin: bool = False, password: str = "s3cret-passw0rd") -> httpx.AsyncClient:
+        response = await client.post(
+            "/users",
+            json={
+                "user": {"name": name, "is_admin": is_admin},
+                "secret": {"password": password},
+                "permissions": {"upload": upload, "search": search, "download": download},
+            },
+        )
+        assert response.status_code == 201, response.text
+        user_client = _client(registry_app)
+        opened.append(user_client)
+        user_client.headers["X-Authorization"] = await login(user_client, name, password)
+        return user_client
+
+    yield factory
+    for user_client in opened:
+        await user_client.aclose()
+
+
+HF = "https://huggingface.co"
+GH = "https://github.com"
