@@ -44,9 +44,13 @@ def _add_probes(svc: Services, sources: SourceRegistry, search: SqlSearchIndex) 
         return await sources.check()
 
     health = svc.health
-    health.add_probe("database", "Metadata database", "Users, tokens, artifacts and audit entries", database)
+    health.add_probe(
+        "database", "Metadata database", "Users, tokens, artifacts and audit entries", database
+    )
     health.add_probe("blob-store", "Blob store", "Content-addressed package storage", blobs)
-    health.add_probe("search-index", "Search index", "Regex search over names and model cards", index)
+    health.add_probe(
+        "search-index", "Search index", "Regex search over names and model cards", index
+    )
     health.add_probe("sources", "Upstream sources", "Hugging Face hub and GitHub API", upstream)
 
 

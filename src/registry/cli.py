@@ -53,10 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--access-log", action="store_true")
     sub.add_parser("migrate", help="apply database migrations and exit")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         settings = Settings()
-    except Exception as exc:  # noqa: BLE001 - a bad setting must stop start-up with a clear line
+    except Exception as exc:  # a bad setting must stop start-up with one clear line
         print(f"registry: invalid configuration: {exc}", file=sys.stderr)
         return 2
     handlers = {"serve": _serve, "migrate": _migrate}

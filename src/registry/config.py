@@ -1,4 +1,4 @@
-"""Settings from REGISTRY_* environment variables (and the standard HF_ENDPOINT / GITHUB_API_URL)."""
+"""Settings from REGISTRY_* variables (and the standard HF_ENDPOINT, GITHUB_API_URL)."""
 
 from __future__ import annotations
 

@@ -101,5 +101,8 @@ def artifact_of(row: ArtifactRow, base_url: str) -> dict[str, Any]:
     """Render the contract's Artifact envelope, with our download URL."""
     return {
         "metadata": metadata_of(row),
-        "data": {"url": row.url, "download_url": f"{base_url}/artifacts/{row.type}/{row.id}/download"},
+        "data": {
+            "url": row.url,
+            "download_url": f"{base_url}/artifacts/{row.type}/{row.id}/download",
+        },
     }

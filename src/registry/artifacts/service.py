@@ -74,7 +74,9 @@ def parse_id(value: str) -> str:
 class ArtifactService:
     """Business rules for artifacts; transports call it, repositories store for it."""
 
-    def __init__(self, settings: Settings, sources: SourceFetcher, search: SearchIndex, audit: AuditService) -> None:
+    def __init__(
+        self, settings: Settings, sources: SourceFetcher, search: SearchIndex, audit: AuditService
+    ) -> None:
         self.settings = settings
         self.sources = sources
         self.search = search
@@ -122,7 +124,8 @@ class ArtifactService:
         row.card_data = info.card_data
         row.config = info.config
         row.files = [
-            {"path": f.path, "size": f.size, "sha256": f.sha256, "blob_id": f.blob_id} for f in info.files
+            {"path": f.path, "size": f.size, "sha256": f.sha256, "blob_id": f.blob_id}
+            for f in info.files
         ]
         row.license = info.license[:128] if info.license else None
         row.description = info.description
@@ -131,7 +134,9 @@ class ArtifactService:
         row.extra = dict(info.extra)
         row.size_bytes = sum(f.size for f in info.files)
 
-    async def get(self, uow: UnitOfWork, artifact_type: ArtifactType, artifact_id: str) -> ArtifactRow:
+    async def get(
+        self, uow: UnitOfWork, artifact_type: ArtifactType, artifact_id: str
+    ) -> ArtifactRow:
         """Return the artifact of this type and id, or 404."""
         row = await uow.artifacts.get(artifact_id)
         if row is None or row.type != artifact_type.value:
@@ -149,8 +154,13 @@ class ArtifactService:
         return await self.sources.fetch(body.data.url)
 
     async def update(
-        self, uow: UnitOfWork, actor: Principal, artifact_type: ArtifactType, artifact_id: str,
-        body: ArtifactIn, info: SourceInfo,
+        self,
+        uow: UnitOfWork,
+        actor: Principal,
+        artifact_type: ArtifactType,
+        artifact_id: str,
+        body: ArtifactIn,
+        info: SourceInfo,
     ) -> ArtifactRow:
         """Replace the artifact's source contents; the name and id must match the stored ones."""
         row = await self.get(uow, artifact_type, artifact_id)

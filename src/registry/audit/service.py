@@ -18,7 +18,9 @@ class AuditService:
     def __init__(self, max_entries: int = 10_000) -> None:
         self.max_entries = max_entries
 
-    async def record(self, uow: UnitOfWork, actor: Principal, artifact: ArtifactRow, action: AuditAction) -> None:
+    async def record(
+        self, uow: UnitOfWork, actor: Principal, artifact: ArtifactRow, action: AuditAction
+    ) -> None:
         """Append one entry for an action on an artifact."""
         await uow.audit.add(
             AuditRow(
@@ -39,7 +41,11 @@ class AuditService:
             {
                 "user": {"name": row.user_name, "is_admin": row.user_is_admin},
                 "date": isoformat_z(row.date),
-                "artifact": {"name": row.artifact_name, "id": row.artifact_id, "type": row.artifact_type},
+                "artifact": {
+                    "name": row.artifact_name,
+                    "id": row.artifact_id,
+                    "type": row.artifact_type,
+                },
                 "action": row.action,
             }
             for row in rows

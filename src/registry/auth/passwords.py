@@ -11,7 +11,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 class Passwords:
     """Hashes and verifies passwords with argon2id in worker threads."""
 
-    def __init__(self, *, time_cost: int = 2, memory_kib: int = 32 * 1024, concurrency: int = 4) -> None:
+    def __init__(
+        self, *, time_cost: int = 2, memory_kib: int = 32 * 1024, concurrency: int = 4
+    ) -> None:
         self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=2)
         # Each hash holds memory_kib while it runs; the semaphore bounds the total so a burst of
         # logins cannot exhaust memory, and threads keep the event loop responsive.
@@ -28,7 +30,9 @@ class Passwords:
         """Check a password against a stored hash (against a dummy one when the user is unknown)."""
         async with self._slots:
             try:
-                ok = await asyncio.to_thread(self._hasher.verify, password_hash or self._dummy_hash, password)
+                ok = await asyncio.to_thread(
+                    self._hasher.verify, password_hash or self._dummy_hash, password
+                )
             except (VerificationError, InvalidHashError):
                 return False
         return bool(ok) and password_hash is not None

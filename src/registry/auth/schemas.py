@@ -10,7 +10,8 @@ from registry.db.models import UserRow
 Permission = Literal["upload", "search", "download", "admin"]
 PERMISSIONS: tuple[Permission, ...] = ("upload", "search", "download", "admin")
 
-DEFAULT_ADMIN_PASSWORD = "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"
+# The contract publishes this bootstrap password; it is data, not a secret of ours.
+DEFAULT_ADMIN_PASSWORD = "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"  # noqa: S105
 # The contract's clients send the bootstrap password in these spellings too; each is accepted
 # for the default admin until its password is changed.
 BOOTSTRAP_PASSWORD_SPELLINGS = frozenset(
@@ -50,7 +51,13 @@ class Principal:
         """Build the principal for a user row."""
         assert user.id is not None
         return cls(
-            user.id, user.name, user.is_admin, user.can_upload, user.can_search, user.can_download, token_hash
+            user.id,
+            user.name,
+            user.is_admin,
+            user.can_upload,
+            user.can_search,
+            user.can_download,
+            token_hash,
         )
 
 

@@ -141,10 +141,13 @@ class AuthService:
         """Raise PermissionDeniedError unless the principal holds the permission."""
         if not principal.has(permission):
             raise PermissionDeniedError(
-                f"user '{principal.name}' lacks the '{permission}' permission", status_code=status_code
+                f"user '{principal.name}' lacks the '{permission}' permission",
+                status_code=status_code,
             )
 
-    async def register(self, uow: UnitOfWork, actor: Principal, registration: UserRegistration) -> UserRow:
+    async def register(
+        self, uow: UnitOfWork, actor: Principal, registration: UserRegistration
+    ) -> UserRow:
         """Admin only: create a user with a password and permissions."""
         self.require(actor, "admin")
         name = registration.user.name

@@ -13,7 +13,12 @@ from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from registry.db.repositories import UnitOfWork
 from registry.errors import RegistryError
@@ -98,7 +103,9 @@ class Database:
         try:
             await session.connection(execution_options={"sqlite_immediate": write})
         except (OperationalError, DBAPIError, OSError) as exc:
-            raise DatabaseUnavailableError(f"metadata database unavailable: {type(exc).__name__}") from exc
+            raise DatabaseUnavailableError(
+                f"metadata database unavailable: {type(exc).__name__}"
+            ) from exc
 
     async def migrate(self) -> None:
         """Apply every pending Alembic migration (safe to call from several processes)."""
@@ -110,7 +117,9 @@ class Database:
                 await conn.commit()
             finally:
                 if self.dialect == "postgresql":
-                    await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK_KEY})
+                    await conn.execute(
+                        text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK_KEY}
+                    )
                     await conn.commit()
 
     async def check(self) -> float:
@@ -131,4 +140,5 @@ def _upgrade(sync_conn: Connection) -> None:
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.attributes["connection"] = sync_conn
-    command.upgrade(config, "head")
+    # Feature areas add migration branches off 0001; "heads" applies every branch.
+    command.upgrade(config, "heads")

@@ -27,7 +27,9 @@ class HealthService:
         self.metrics = metrics
         self._probes: dict[str, tuple[str, str, Probe]] = {}
 
-    def add_probe(self, component_id: str, display_name: str, description: str, probe: Probe) -> None:
+    def add_probe(
+        self, component_id: str, display_name: str, description: str, probe: Probe
+    ) -> None:
         """Register a probe: it returns extra metrics, or raises when the component is unwell."""
         self._probes[component_id] = (display_name, description, probe)
 
@@ -40,11 +42,19 @@ class HealthService:
             metrics.update(extra or {})
         except TimeoutError:
             status = "critical"
-            issues.append({"code": "timeout", "severity": "error", "summary": f"{display_name} did not answer in {PROBE_TIMEOUT_SECONDS:g} s"})
-        except Exception as exc:  # noqa: BLE001 - a probe's failure is the finding, never a crash
+            issues.append(
+                {
+                    "code": "timeout",
+                    "severity": "error",
+                    "summary": f"{display_name} did not answer in {PROBE_TIMEOUT_SECONDS:g} s",
+                }
+            )
+        except Exception as exc:  # a probe failure is the finding, never a crash
             status = "critical"
             message = getattr(exc, "message", None) or type(exc).__name__
-            issues.append({"code": "unavailable", "severity": "error", "summary": str(message)[:300]})
+            issues.append(
+                {"code": "unavailable", "severity": "error", "summary": str(message)[:300]}
+            )
         metrics["probe_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return {
             "id": component_id,
@@ -56,23 +66,34 @@ class HealthService:
             "issues": issues,
         }
 
-    async def components(self, window_minutes: int = 60, include_timeline: bool = False) -> dict[str, Any]:
+    async def components(
+        self, window_minutes: int = 60, include_timeline: bool = False
+    ) -> dict[str, Any]:
         """The HealthComponentCollection document."""
         if not 5 <= window_minutes <= 1440:
             raise ValidationError("windowMinutes must be between 5 and 1440")
         details = list(await asyncio.gather(*(self._run(cid) for cid in self._probes)))
         window = window_minutes * 60.0
         summary = self.metrics.summary(window)
-        api = {
+        api: dict[str, Any] = {
             "id": "api",
             "display_name": "REST API",
             "status": "degraded" if summary["errors"] else "ok",
             "observed_at": _iso(time.time()),
             "description": "Request handling by this registry process",
             "metrics": {k: v for k, v in summary.items() if k != "per_route"}
-            | {"uptime_seconds": int(time.time() - self.metrics.started_at), "version": __version__},
+            | {
+                "uptime_seconds": int(time.time() - self.metrics.started_at),
+                "version": __version__,
+            },
             "issues": (
-                [{"code": "server_errors", "severity": "warning", "summary": f"{summary['errors']} requests failed with 5xx"}]
+                [
+                    {
+                        "code": "server_errors",
+                        "severity": "warning",
+                        "summary": f"{summary['errors']} requests failed with 5xx",
+                    }
+                ]
                 if summary["errors"]
                 else []
             ),

@@ -1,4 +1,4 @@
-"""Map every failure to a JSON body with the right status: RegistryError, routing, the unexpected."""
+"""Map every failure to a JSON body with the right status code."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ async def registry_error(request: Request, exc: Exception) -> Response:
     """A RegistryError becomes its status and JSON body."""
     assert isinstance(exc, RegistryError)
     if exc.status_code >= 500:
-        log.warning("%s %s -> %s: %s", request.method, request.url.path, exc.status_code, exc.message)
+        log.warning(
+            "%s %s -> %s: %s", request.method, request.url.path, exc.status_code, exc.message
+        )
     return JSONResponse(exc.to_dict(), status_code=exc.status_code)
 
 
@@ -32,7 +34,9 @@ async def http_error(request: Request, exc: Exception) -> Response:
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     """Anything else is a 500 that names no internals (details go to the log only)."""
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return JSONResponse({"error": "internal_error", "message": "internal server error"}, status_code=500)
+    return JSONResponse(
+        {"error": "internal_error", "message": "internal server error"}, status_code=500
+    )
 
 
 HANDLERS = {RegistryError: registry_error, HTTPException: http_error, Exception: unexpected_error}

@@ -73,10 +73,14 @@ def parse_model(model: type[M], data: Any) -> M:
             for err in exc.errors(include_url=False, include_input=False)
         ]
         summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:5])
-        raise ValidationError(f"invalid request: {summary}", details={"problems": problems}) from None
+        raise ValidationError(
+            f"invalid request: {summary}", details={"problems": problems}
+        ) from None
 
 
-async def authenticate(request: Request, permission: Permission | None, *, status_code: int = 403) -> Principal:
+async def authenticate(
+    request: Request, permission: Permission | None, *, status_code: int = 403
+) -> Principal:
     """Check the X-Authorization token (counting the call) and the permission the route needs."""
     svc = services(request)
     async with svc.db.unit_of_work(write=True) as uow:
@@ -92,6 +96,8 @@ def base_url(request: Request) -> str:
     return (configured or str(request.base_url)).rstrip("/")
 
 
-def json_response(content: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+def json_response(
+    content: Any, status_code: int = 200, headers: dict[str, str] | None = None
+) -> JSONResponse:
     """A JSON response."""
     return JSONResponse(content, status_code=status_code, headers=headers)

@@ -23,7 +23,9 @@ class SearchIndex(Protocol):
 
     name: str
 
-    async def regex(self, uow: UnitOfWork, pattern: Any, *, limit: int, budget_seconds: float) -> list[SearchHit]:
+    async def regex(
+        self, uow: UnitOfWork, pattern: Any, *, limit: int, budget_seconds: float
+    ) -> list[SearchHit]:
         """Return up to `limit` hits in registration order; raise SearchTimeoutError past budget."""
         ...
 

@@ -9,6 +9,7 @@ Python's own regex parse tree, because no maintained library exposes an RE2 AST 
 
 from __future__ import annotations
 
+import importlib
 import re
 import warnings
 from typing import Any
@@ -17,13 +18,9 @@ import re2
 
 from registry.errors import ValidationError
 
-_sre_parse: Any
-try:  # Python 3.11+: the parser lives in re._parser
-    from re import _parser as _sre_parse
-except ImportError:  # pragma: no cover
-    import sre_parse as _sre_parse
-
-from re import _constants as _c  # type: ignore[attr-defined]
+# Python 3.11+ keeps its regex parser in re._parser; it is private, so import it by name.
+_sre_parse: Any = importlib.import_module("re._parser")
+_c: Any = importlib.import_module("re._constants")
 
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT)}
 _ANY = object()  # "could start with any character"
@@ -71,7 +68,7 @@ def _screen_shape(pattern: str) -> None:
 def _walk(items: list[Any], outer_product: int) -> None:
     for op, arg in items:
         if op in _REPEATS:
-            low, high, body = arg
+            _low, high, body = arg
             body_items = list(body)
             unbounded = high == _c.MAXREPEAT or high > MAX_REPEAT_PRODUCT
             if high != _c.MAXREPEAT and outer_product * max(high, 1) > MAX_REPEAT_PRODUCT:
@@ -80,7 +77,8 @@ def _walk(items: list[Any], outer_product: int) -> None:
                 raise ValidationError("regex nests quantifiers (catastrophic backtracking risk)")
             if high > 1 and _ambiguous_alternation(body_items):
                 raise ValidationError(
-                    "regex repeats an alternation whose branches overlap (catastrophic backtracking risk)"
+                    "regex repeats an alternation whose branches overlap "
+                    "(catastrophic backtracking risk)"
                 )
             _walk(body_items, outer_product * (1 if unbounded else max(high, 1)))
         elif op == _c.SUBPATTERN:
@@ -112,7 +110,7 @@ def _ambiguous_alternation(items: list[Any]) -> bool:
             firsts = [_first_chars(list(b)) for b in arg[1]]
             for i, left in enumerate(firsts):
                 for right in firsts[i + 1 :]:
-                    if left is _ANY or right is _ANY or (left & right):  # type: ignore[operator]
+                    if left is _ANY or right is _ANY or (left & right):
                         return True
     return False
 

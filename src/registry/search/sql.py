@@ -21,7 +21,9 @@ class SqlSearchIndex:
 
     name = "sql"
 
-    async def regex(self, uow: UnitOfWork, pattern: Any, *, limit: int, budget_seconds: float) -> list[SearchHit]:
+    async def regex(
+        self, uow: UnitOfWork, pattern: Any, *, limit: int, budget_seconds: float
+    ) -> list[SearchHit]:
         """Scan rows in keyset-paged batches; RE2 keeps each match linear in the text size."""
         deadline = time.monotonic() + budget_seconds
         hits: list[SearchHit] = []
@@ -33,7 +35,8 @@ class SqlSearchIndex:
                         return hits
             if time.monotonic() > deadline:
                 raise SearchTimeoutError(
-                    f"regex search exceeded its {budget_seconds:g} s budget; use a more specific pattern"
+                    f"regex search exceeded its {budget_seconds:g} s budget; "
+                    "use a more specific pattern"
                 )
         return hits
 

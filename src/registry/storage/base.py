@@ -8,11 +8,27 @@ blob. Putting bytes that are already stored is cheap and idempotent.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 CHUNK_SIZE = 1024 * 1024  # 1 MiB: the 64 KiB default streams about 4x slower on this hardware.
+
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def is_digest(value: str) -> bool:
+    """Tell whether value is a lowercase hex sha256 digest (what every adapter keys blobs by)."""
+    return _DIGEST.fullmatch(value) is not None
+
+
+def check_range(start: int, end: int | None) -> None:
+    """Reject a negative start or an end before start (a caller bug, not a storage failure)."""
+    if start < 0:
+        raise ValueError(f"range start must be >= 0, got {start}")
+    if end is not None and end < start:
+        raise ValueError(f"range end {end} is before start {start}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +45,14 @@ class BlobStore(Protocol):
 
     name: str
 
-    async def put(self, chunks: AsyncIterable[bytes], *, expected_digest: str | None = None) -> BlobInfo:
-        """Stream chunks into the store; verify against expected_digest if given; return the blob."""
+    async def start(self) -> None:
+        """Prepare the store (directories, client, bucket); called once before first use."""
+        ...
+
+    async def put(
+        self, chunks: AsyncIterable[bytes], *, expected_digest: str | None = None
+    ) -> BlobInfo:
+        """Stream chunks in; verify them against expected_digest if given; return the blob."""
         ...
 
     def open(self, digest: str, *, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
@@ -53,7 +75,9 @@ class BlobStore(Protocol):
         """Remove the blob; deleting a missing blob is not an error."""
         ...
 
-    async def presign(self, digest: str, *, expires_in: int = 3600, filename: str | None = None) -> str | None:
+    async def presign(
+        self, digest: str, *, expires_in: int = 3600, filename: str | None = None
+    ) -> str | None:
         """Return a time-limited URL a client can GET directly, or None if the store cannot."""
         ...
 

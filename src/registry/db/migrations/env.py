@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from alembic import context
 from sqlmodel import SQLModel
 
-from registry.db import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from registry.db import models
+
+# Every module of registry.db.models registers its tables on SQLModel.metadata.
+for module in pkgutil.iter_modules(models.__path__):
+    importlib.import_module(f"{models.__name__}.{module.name}")
 
 config = context.config
 connection = config.attributes.get("connection")

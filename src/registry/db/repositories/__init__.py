@@ -30,4 +30,4 @@ class UnitOfWork:
     @property
     def dialect(self) -> str:
         """Name of the SQL dialect behind this unit of work."""
-        return self.session.bind.dialect.name
+        return self.session.get_bind().dialect.name

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from registry.db.models import AuditRow
 
@@ -25,8 +26,8 @@ class AuditRepository:
         """The artifact's entries, oldest first, at most `limit`."""
         result = await self.session.execute(
             select(AuditRow)
-            .where(AuditRow.artifact_id == artifact_id)
-            .order_by(AuditRow.id)  # type: ignore[arg-type]
+            .where(col(AuditRow.artifact_id) == artifact_id)
+            .order_by(col(AuditRow.id))
             .limit(limit)
         )
         return result.scalars().all()

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from registry.db.models import TokenRow, UserRow
 
@@ -19,7 +20,7 @@ class UserRepository:
 
     async def get_by_name(self, name: str) -> UserRow | None:
         """Return the user with this exact name, if any."""
-        result = await self.session.execute(select(UserRow).where(UserRow.name == name))
+        result = await self.session.execute(select(UserRow).where(col(UserRow.name) == name))
         return result.scalar_one_or_none()
 
     async def get(self, user_id: int) -> UserRow | None:
@@ -34,7 +35,7 @@ class UserRepository:
 
     async def list(self) -> Sequence[UserRow]:
         """Every user, by name."""
-        result = await self.session.execute(select(UserRow).order_by(UserRow.name))
+        result = await self.session.execute(select(UserRow).order_by(col(UserRow.name)))
         return result.scalars().all()
 
     async def count(self) -> int:
@@ -44,13 +45,13 @@ class UserRepository:
 
     async def delete(self, user_id: int) -> None:
         """Delete a user and (by cascade) its tokens."""
-        await self.session.execute(delete(TokenRow).where(TokenRow.user_id == user_id))
-        await self.session.execute(delete(UserRow).where(UserRow.id == user_id))
+        await self.session.execute(delete(TokenRow).where(col(TokenRow.user_id) == user_id))
+        await self.session.execute(delete(UserRow).where(col(UserRow.id) == user_id))
 
     async def delete_all_except(self, keep_ids: Sequence[int]) -> None:
         """Delete every user whose id is not listed, with their tokens."""
-        await self.session.execute(delete(TokenRow).where(TokenRow.user_id.not_in(keep_ids)))  # type: ignore[attr-defined]
-        await self.session.execute(delete(UserRow).where(UserRow.id.not_in(keep_ids)))  # type: ignore[union-attr]
+        await self.session.execute(delete(TokenRow).where(col(TokenRow.user_id).not_in(keep_ids)))
+        await self.session.execute(delete(UserRow).where(col(UserRow.id).not_in(keep_ids)))
 
 
 class TokenRepository:
@@ -72,11 +73,11 @@ class TokenRepository:
         """
         statement = (
             update(TokenRow)
-            .where(TokenRow.token_hash == token_hash)
-            .where(TokenRow.calls < TokenRow.max_calls)
-            .where(TokenRow.expires_at > now)
-            .values(calls=TokenRow.calls + 1)
-            .returning(TokenRow.user_id)
+            .where(col(TokenRow.token_hash) == token_hash)
+            .where(col(TokenRow.calls) < col(TokenRow.max_calls))
+            .where(col(TokenRow.expires_at) > now)
+            .values(calls=col(TokenRow.calls) + 1)
+            .returning(col(TokenRow.user_id))
         )
         result = await self.session.execute(statement)
         row = result.first()
@@ -84,12 +85,14 @@ class TokenRepository:
 
     async def delete_all_except(self, keep_hash: str | None) -> None:
         """Revoke every token but one."""
-        await self.session.execute(delete(TokenRow).where(TokenRow.token_hash != (keep_hash or "")))
+        await self.session.execute(
+            delete(TokenRow).where(col(TokenRow.token_hash) != (keep_hash or ""))
+        )
 
     async def delete_expired(self, now: datetime) -> None:
         """Drop tokens past their expiry or budget."""
         await self.session.execute(
             delete(TokenRow).where(
-                (TokenRow.expires_at <= now) | (TokenRow.calls >= TokenRow.max_calls)
+                (col(TokenRow.expires_at) <= now) | (col(TokenRow.calls) >= col(TokenRow.max_calls))
             )
         )

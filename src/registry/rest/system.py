@@ -1,0 +1,54 @@
+"""REST: liveness, component health, tracks, and the registry reset."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from registry.errors import ValidationError
+from registry.rest.support import authenticate, json_response, services
+
+TRACKS = ["Performance track", "Access control track", "High assurance track"]
+
+
+async def health(request: Request) -> Response:
+    """Liveness: answers without touching any backend."""
+    return json_response({"status": "ok"})
+
+
+async def health_components(request: Request) -> Response:
+    """Per-component diagnostics (no token needed, like /health)."""
+    raw_window = request.query_params.get("windowMinutes", "60")
+    if not raw_window.isdigit():
+        raise ValidationError("windowMinutes must be an integer between 5 and 1440")
+    raw_timeline = request.query_params.get("includeTimeline", "false").lower()
+    if raw_timeline not in ("true", "false", "1", "0"):
+        raise ValidationError("includeTimeline must be true or false")
+    document = await services(request).health.components(
+        int(raw_window), raw_timeline in ("true", "1")
+    )
+    return json_response(document)
+
+
+async def tracks(request: Request) -> Response:
+    """The contract's planned-tracks document."""
+    return json_response({"plannedTracks": TRACKS})
+
+
+async def reset(request: Request) -> Response:
+    """DELETE /reset: empty registry, default admin restored, caller's token still valid."""
+    principal = await authenticate(request, "admin", status_code=401)
+    svc = services(request)
+    async with svc.db.unit_of_work(write=True) as uow:
+        await svc.artifacts.reset(uow)
+        await svc.auth.reset(uow, principal)
+    return json_response({"status": "reset"})
+
+
+ROUTES = [
+    Route("/health", health, methods=["GET"]),
+    Route("/health/components", health_components, methods=["GET"]),
+    Route("/tracks", tracks, methods=["GET"]),
+    Route("/reset", reset, methods=["DELETE"]),
+]

@@ -1,0 +1,1 @@
+"""Sources: read public artifacts (Hugging Face hub, GitHub) into SourceInfo."""

@@ -1,0 +1,337 @@
+"""HuggingFaceSource: facts about a hub model or dataset, read through huggingface_hub.
+
+huggingface_hub is synchronous, so every call runs in a worker thread. The adapter talks to the
+endpoint it was given (never the process-wide HF_ENDPOINT constant) and reads the few small files
+it needs straight into memory, so nothing lands in the user's global HF cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import httpx2  # huggingface_hub 2.x speaks HTTP through httpx2; its transport errors surface here
+import yaml
+from huggingface_hub import (
+    DatasetInfo,
+    HfApi,
+    ModelInfo,
+    get_session,
+    hf_hub_url,
+    hf_raise_for_status,
+)
+from huggingface_hub.errors import (
+    DisabledRepoError,
+    GatedRepoError,
+    HfHubHTTPError,
+    HFValidationError,
+    OfflineModeIsEnabled,
+    RemoteEntryNotFoundError,
+    RepositoryNotFoundError,
+    RevisionNotFoundError,
+)
+from huggingface_hub.repocard import REGEX_YAML_BLOCK
+
+from registry import __version__
+from registry.errors import SourceNotFoundError, SourceUnavailableError, ValidationError
+from registry.sources.base import SourceFile, SourceInfo, SourceKind
+
+log = logging.getLogger(__name__)
+
+# Small files worth reading at registration: the card, and what lineage and size need.
+SMALL_FILES = ("README.md", "config.json", "adapter_config.json", "model_index.json")
+SMALL_FILE_LIMIT = 1024 * 1024
+LIBRARY_NAME = "trustworthy-model-registry"
+T = TypeVar("T")
+
+
+def json_safe(value: Any) -> Any:
+    """Turn YAML values (dates, tuples, odd keys) into plain JSON-storable values."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [json_safe(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def split_card(text: str) -> tuple[dict[str, Any], str, bool]:
+    """Split a model card into (front matter, body, front matter was invalid)."""
+    match = REGEX_YAML_BLOCK.search(text)
+    if match is None:
+        return {}, text.strip("\r\n"), False
+    body = text[match.end() :].lstrip("\r\n")
+    try:
+        data = yaml.safe_load(match.group(2))
+    except yaml.YAMLError:
+        return {}, body, True
+    if data is None:
+        return {}, body, False
+    if not isinstance(data, dict):
+        return {}, body, True
+    return json_safe(data), body, False
+
+
+def parse_json_object(raw: bytes | None) -> tuple[dict[str, Any] | None, bool]:
+    """Parse a JSON object file: (object or None, the file existed but was not a JSON object)."""
+    if raw is None:
+        return None, False
+    try:
+        value = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError):
+        return None, True
+    return (value, False) if isinstance(value, dict) else (None, True)
+
+
+def card_license(card: dict[str, Any], tags: list[str]) -> str | None:
+    """The license as the card states it, else from a `license:` hub tag."""
+    value = card.get("license")
+    if isinstance(value, list):  # some cards list several; the first is the primary one
+        value = next((v for v in value if isinstance(v, str)), None)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return next((t.split(":", 1)[1] for t in tags if t.startswith("license:")), None)
+
+
+class HuggingFaceSource:
+    """The source port over a Hugging Face hub (huggingface.co, a mirror, or a test fake)."""
+
+    name = "huggingface"
+
+    def __init__(self, endpoint: str, token: str | None, timeout: float) -> None:
+        self.endpoint = endpoint.rstrip("/")
+        self.timeout = timeout
+        # False rather than None: never pick up a token from the environment or ~/.cache.
+        self._token: str | bool = token or False
+        self._api = HfApi(
+            endpoint=self.endpoint,
+            token=self._token,
+            library_name=LIBRARY_NAME,
+            library_version=__version__,
+        )
+
+    def _headers(self) -> dict[str, str]:
+        """Headers for the requests made beside HfApi (refs, small files, the health ping)."""
+        headers = {"user-agent": f"{LIBRARY_NAME}/{__version__}"}
+        if isinstance(self._token, str):
+            headers["authorization"] = f"Bearer {self._token}"
+        return headers
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.to_thread(fn, *args)
+
+    @asynccontextmanager
+    async def _translated(self, what: str, revision: str | None) -> AsyncIterator[None]:
+        """Turn huggingface_hub and httpx2 failures into the port's errors."""
+        try:
+            # Each request has its own timeout; this bounds a hub that trickles bytes forever.
+            async with asyncio.timeout(self.timeout * 3):
+                yield
+        except RevisionNotFoundError as exc:
+            raise SourceNotFoundError(f"revision '{revision}' of {what} does not exist") from exc
+        except (
+            RepositoryNotFoundError,
+            DisabledRepoError,
+        ) as exc:  # gated repos included: 404-like
+            raise SourceNotFoundError(f"{what} does not exist") from exc
+        except HFValidationError as exc:
+            raise ValidationError(f"{what} is not a valid repository id: {exc}") from exc
+        except HfHubHTTPError as exc:
+            status = exc.response.status_code if exc.response is not None else 0
+            if status == 404:
+                raise SourceNotFoundError(f"{what} does not exist") from exc
+            raise SourceUnavailableError(
+                f"the Hugging Face hub answered {status} for {what}", details={"status": status}
+            ) from exc
+        except TimeoutError as exc:
+            raise SourceUnavailableError(
+                f"the Hugging Face hub did not answer in time for {what}"
+            ) from exc
+        except (httpx2.HTTPError, OfflineModeIsEnabled, OSError) as exc:
+            raise SourceUnavailableError(
+                f"the Hugging Face hub at {self.endpoint} could not be reached "
+                f"({type(exc).__name__})"
+            ) from exc
+        except (ValueError, KeyError, TypeError) as exc:  # a body that is not the hub's JSON
+            log.warning("unexpected hub answer for %s: %r", what, exc)
+            raise SourceUnavailableError(
+                f"the Hugging Face hub answered {what} with an unexpected document"
+            ) from exc
+
+    def _repo_info(
+        self, repo_id: str, repo_type: str, revision: str | None
+    ) -> ModelInfo | DatasetInfo:
+        if repo_type == "dataset":
+            return self._api.dataset_info(
+                repo_id, revision=revision, files_metadata=True, timeout=self.timeout
+            )
+        return self._api.model_info(
+            repo_id, revision=revision, files_metadata=True, timeout=self.timeout
+        )
+
+    def _refs(self, repo_id: str, repo_type: str) -> tuple[list[str], list[str]]:
+        """(git tag names, branch names): the refs endpoint that HfApi.list_repo_refs reads.
+
+        Called directly because list_repo_refs takes no timeout and the shared session has none.
+        """
+        url = f"{self.endpoint}/api/{repo_type}s/{repo_id}/refs"
+        response = get_session().get(url, headers=self._headers(), timeout=self.timeout)
+        hf_raise_for_status(response)
+        data = response.json()
+        return [t["name"] for t in data.get("tags", [])], [
+            b["name"] for b in data.get("branches", [])
+        ]
+
+    def _small_file(self, repo_id: str, repo_type: str, sha: str, filename: str) -> bytes | None:
+        """The file's bytes at the pinned commit, or None when missing, gated or over the cap."""
+        url = hf_hub_url(
+            repo_id, filename, repo_type=repo_type, revision=sha, endpoint=self.endpoint
+        )
+        try:
+            with get_session().stream(
+                "GET", url, headers=self._headers(), timeout=self.timeout
+            ) as response:
+                if response.status_code >= 400:
+                    response.read()  # hf_raise_for_status reads the error body
+                    hf_raise_for_status(response)
+                chunks, total = [], 0
+                for chunk in response.iter_bytes():
+                    total += len(chunk)
+                    if total > SMALL_FILE_LIMIT:
+                        return None
+                    chunks.append(chunk)
+        except (RemoteEntryNotFoundError, GatedRepoError):
+            return None
+        return b"".join(chunks)
+
+    async def fetch(
+        self, repo_id: str, kind: SourceKind, url: str, *, revision: str | None = None
+    ) -> SourceInfo:
+        """Read a model or dataset: commit, files, card, config, license, tags and counters."""
+        if kind not in ("hf_model", "hf_dataset"):
+            raise ValidationError(f"the Hugging Face source cannot read a '{kind}' source")
+        repo_type = "dataset" if kind == "hf_dataset" else "model"
+        what = f"Hugging Face {repo_type} '{repo_id}'"
+        async with self._translated(what, revision):
+            info = await self._run(self._repo_info, repo_id, repo_type, revision)
+            if not info.sha:
+                raise ValueError("repo info without a commit sha")
+            sizes = {s.rfilename: s.size for s in info.siblings or []}
+            wanted = [n for n in SMALL_FILES if n in sizes and (sizes[n] or 0) <= SMALL_FILE_LIMIT]
+            refs, contents = await asyncio.gather(
+                self._run(self._refs, info.id, repo_type),
+                asyncio.gather(
+                    *(self._run(self._small_file, info.id, repo_type, info.sha, n) for n in wanted)
+                ),
+            )
+        small = dict(zip(wanted, contents, strict=True))
+        skipped = [n for n in SMALL_FILES if n in sizes and (n not in small or small[n] is None)]
+        return self._assemble(kind, url, repo_id, revision, info, refs, small, skipped)
+
+    def _assemble(
+        self,
+        kind: SourceKind,
+        url: str,
+        requested_id: str,
+        revision: str | None,
+        info: ModelInfo | DatasetInfo,
+        refs: tuple[list[str], list[str]],
+        small: dict[str, bytes | None],
+        skipped: list[str],
+    ) -> SourceInfo:
+        readme = small.get("README.md")
+        card_data, card_text, card_invalid = split_card(
+            readme.decode("utf-8-sig", errors="replace") if readme else ""
+        )
+        if not card_data and not card_invalid and info.card_data is not None:
+            # README unreadable: fall back to the hub's copy of the front matter.
+            card_data = json_safe(info.card_data.to_dict())  # type: ignore[no-untyped-call]
+        config, config_invalid = parse_json_object(small.get("config.json"))
+        tags = [str(t) for t in info.tags or []]
+        git_tags, branches = refs
+        extra: dict[str, Any] = {
+            "downloads": info.downloads,
+            "likes": info.likes,
+            "pipeline_tag": getattr(info, "pipeline_tag", None),
+            "library_name": getattr(info, "library_name", None),
+            "last_modified": info.last_modified.isoformat() if info.last_modified else None,
+            "created_at": info.created_at.isoformat() if info.created_at else None,
+            "gated": info.gated,
+            "private": info.private,
+            "author": info.author,
+            "git_tags": git_tags,
+            "revision": revision,
+        }
+        for name, key in (
+            ("adapter_config.json", "adapter_config"),
+            ("model_index.json", "model_index"),
+        ):
+            parsed, invalid = parse_json_object(small.get(name))
+            if parsed is not None:
+                extra[key] = json_safe(parsed)
+            if invalid:
+                extra[f"{key}_invalid"] = True
+        if config_invalid:
+            extra["config_invalid"] = True
+        if card_invalid:
+            extra["card_metadata_invalid"] = True
+        if skipped:
+            extra["skipped_files"] = skipped
+        if requested_id != info.id:
+            extra["requested_repo_id"] = requested_id  # a legacy or renamed id the hub redirected
+        files = [
+            SourceFile(
+                path=s.rfilename,
+                size=s.size or 0,
+                sha256=s.lfs.sha256 if s.lfs is not None else None,
+                blob_id=s.blob_id,
+            )
+            for s in info.siblings or []
+        ]
+        return SourceInfo(
+            kind=kind,
+            url=url,
+            repo_id=info.id,
+            default_name=requested_id.rsplit("/", 1)[-1],
+            commit_sha=info.sha,
+            card_text=card_text,
+            card_data=card_data,
+            config=json_safe(config) if config is not None else None,
+            files=files,
+            license=card_license(card_data, tags),
+            default_branch="main" if "main" in branches else (branches[0] if branches else None),
+            tags=tags,
+            extra=extra,
+        )
+
+    async def check(self) -> None:
+        """Ping the hub with a one-item model listing; raise SourceUnavailableError if it fails."""
+
+        def ping() -> None:
+            response = get_session().get(
+                f"{self.endpoint}/api/models",
+                params={"limit": 1},
+                headers=self._headers(),
+                timeout=min(self.timeout, 5.0),
+            )
+            hf_raise_for_status(response)
+            if not isinstance(response.json(), list):
+                raise ValueError("not a model listing")
+
+        try:
+            await self._run(ping)
+        except Exception as exc:  # any failure at all means the hub is not usable
+            raise SourceUnavailableError(
+                f"the Hugging Face hub at {self.endpoint} is unavailable ({type(exc).__name__})"
+            ) from exc
+
+    async def close(self) -> None:
+        """Nothing to release: huggingface_hub owns its shared HTTP session."""

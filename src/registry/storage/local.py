@@ -1,0 +1,221 @@
+"""LocalBlobStore: content-addressed blobs in a directory tree on local disk.
+
+Layout: ``<root>/sha256/<aa>/<bb>/<digest>`` for committed blobs and ``<root>/staging/<uuid>`` for
+writes in progress. Staging lives under the same root so the final os.replace is an atomic rename
+on one filesystem. All file IO runs in worker threads so a slow disk never stalls the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator
+from pathlib import Path
+from typing import BinaryIO
+
+from registry.errors import BlobIntegrityError, BlobNotFoundError, StorageError
+from registry.storage.base import CHUNK_SIZE, BlobInfo, check_range, is_digest
+
+
+class LocalBlobStore:
+    """Blobs as files under one root directory."""
+
+    name = "local"
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.staging_dir = self.root / "staging"
+        self.committed_dir = self.root / "sha256"
+
+    async def start(self) -> None:
+        """Create the directory layout so the first put and check() find it."""
+        try:
+            await asyncio.to_thread(self._make_dirs)
+        except OSError as exc:
+            raise StorageError(f"cannot prepare blob directory {self.root}: {exc}") from exc
+
+    def local_path(self, digest: str) -> Path | None:
+        """Return the committed file of a blob (for zero-copy responses), or None if absent."""
+        if not is_digest(digest):
+            return None
+        path = self._path(digest)
+        return path if path.is_file() else None
+
+    async def put(
+        self, chunks: AsyncIterable[bytes], *, expected_digest: str | None = None
+    ) -> BlobInfo:
+        """Stream chunks to a staging file, verify, then rename it into place."""
+        if expected_digest is not None and not is_digest(expected_digest):
+            raise StorageError(f"expected digest {expected_digest!r} is not a sha256 hex digest")
+        staging = self.staging_dir / uuid.uuid4().hex
+        hasher = hashlib.sha256()
+        size = 0
+        try:
+            handle = await asyncio.to_thread(self._open_staging, staging)
+        except OSError as exc:
+            raise StorageError(f"cannot create staging file in {self.staging_dir}: {exc}") from exc
+        try:
+            # Small incoming chunks (HTTP bodies arrive in ~64 KiB) are coalesced so each
+            # thread hop writes about CHUNK_SIZE; the buffer never holds more than that plus one.
+            pending = bytearray()
+            async for chunk in chunks:
+                size += len(chunk)
+                pending += chunk
+                if len(pending) >= CHUNK_SIZE:
+                    await asyncio.to_thread(_write, handle, hasher, pending)
+                    pending = bytearray()
+            if pending:
+                await asyncio.to_thread(_write, handle, hasher, pending)
+            digest = hasher.hexdigest()
+            if expected_digest is not None and digest != expected_digest:
+                raise BlobIntegrityError(
+                    f"content hashes to {digest}, not the expected {expected_digest}",
+                    details={"expected": expected_digest, "actual": digest},
+                )
+            await asyncio.to_thread(self._commit, handle, staging, self._path(digest))
+        except OSError as exc:
+            _discard(handle, staging)
+            raise StorageError(f"writing blob failed: {exc}") from exc
+        except BaseException:
+            # Integrity failures, errors from the caller's iterator and cancellation all land
+            # here: nothing may be left behind in staging or committed.
+            _discard(handle, staging)
+            raise
+        return BlobInfo(digest=digest, size=size)
+
+    async def open(
+        self, digest: str, *, start: int = 0, end: int | None = None
+    ) -> AsyncIterator[bytes]:
+        """Yield bytes [start, end) of the blob in CHUNK_SIZE pieces."""
+        check_range(start, end)
+        if not is_digest(digest):
+            raise _not_found(digest)
+        try:
+            handle = await asyncio.to_thread(_open_at, self._path(digest), start)
+        except FileNotFoundError:
+            raise _not_found(digest) from None
+        except OSError as exc:
+            raise StorageError(f"cannot open blob {digest}: {exc}") from exc
+        try:
+            size = os.fstat(handle.fileno()).st_size
+            remaining = max(0, (size if end is None else min(end, size)) - start)
+            while remaining > 0:
+                try:
+                    chunk = await asyncio.to_thread(handle.read, min(CHUNK_SIZE, remaining))
+                except OSError as exc:
+                    raise StorageError(f"reading blob {digest} failed: {exc}") from exc
+                if not chunk:
+                    raise StorageError(f"blob {digest} is shorter than its recorded size")
+                remaining -= len(chunk)
+                yield chunk
+        finally:
+            # Closing is a cheap syscall; doing it inline keeps generator finalisation simple.
+            handle.close()
+
+    async def stat(self, digest: str) -> BlobInfo:
+        """Return the blob's info or raise BlobNotFoundError."""
+        if not is_digest(digest):
+            raise _not_found(digest)
+        try:
+            result = await asyncio.to_thread(os.stat, self._path(digest))
+        except FileNotFoundError:
+            raise _not_found(digest) from None
+        except OSError as exc:
+            raise StorageError(f"cannot stat blob {digest}: {exc}") from exc
+        return BlobInfo(digest=digest, size=result.st_size)
+
+    async def exists(self, digest: str) -> bool:
+        """Tell whether the blob is committed."""
+        if not is_digest(digest):
+            return False
+        return await asyncio.to_thread(self._path(digest).is_file)
+
+    async def delete(self, digest: str) -> None:
+        """Remove the blob's file; a missing blob is fine."""
+        if not is_digest(digest):
+            return
+        try:
+            await asyncio.to_thread(self._path(digest).unlink, missing_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot delete blob {digest}: {exc}") from exc
+
+    async def presign(
+        self, digest: str, *, expires_in: int = 3600, filename: str | None = None
+    ) -> str | None:
+        """Local disk has no URL of its own: the download route streams from local_path()."""
+        if not is_digest(digest):
+            raise _not_found(digest)
+        return None
+
+    async def check(self) -> None:
+        """Raise StorageError unless a file can be created and removed under the root."""
+        try:
+            await asyncio.to_thread(self._probe)
+        except OSError as exc:
+            raise StorageError(f"blob directory {self.root} is not writable: {exc}") from exc
+
+    async def close(self) -> None:
+        """Nothing to release: every file is closed when its operation ends."""
+
+    def _path(self, digest: str) -> Path:
+        # Two fan-out levels keep directories small (65,536 leaves) even with millions of blobs.
+        return self.committed_dir / digest[:2] / digest[2:4] / digest
+
+    def _make_dirs(self) -> None:
+        self.staging_dir.mkdir(parents=True, exist_ok=True)
+        self.committed_dir.mkdir(parents=True, exist_ok=True)
+
+    def _open_staging(self, staging: Path) -> BinaryIO:
+        self.staging_dir.mkdir(parents=True, exist_ok=True)
+        return staging.open("xb")
+
+    def _commit(self, handle: BinaryIO, staging: Path, final: Path) -> None:
+        # fsync before the rename so a crash can never leave a committed name with short content.
+        handle.flush()
+        os.fsync(handle.fileno())
+        handle.close()
+        if final.exists():
+            staging.unlink()
+            return
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging, final)
+        _fsync_dir(final.parent)
+
+    def _probe(self) -> None:
+        self._make_dirs()
+        probe = self.staging_dir / f"check-{uuid.uuid4().hex}"
+        probe.write_bytes(b"ok")
+        probe.unlink()
+
+
+def _write(handle: BinaryIO, hasher: hashlib._Hash, data: bytearray) -> None:
+    # Runs in a worker thread; hashlib releases the GIL for large buffers, so hashing is parallel.
+    hasher.update(data)
+    handle.write(data)
+
+
+def _open_at(path: Path, start: int) -> BinaryIO:
+    handle = path.open("rb")
+    handle.seek(start)
+    return handle
+
+
+def _fsync_dir(directory: Path) -> None:
+    # The rename is only durable once the directory entry is on disk.
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _discard(handle: BinaryIO, staging: Path) -> None:
+    # Synchronous on purpose: it also runs while a cancellation unwinds, where awaiting is unsafe.
+    handle.close()
+    staging.unlink(missing_ok=True)
+
+
+def _not_found(digest: str) -> BlobNotFoundError:
+    return BlobNotFoundError(f"no blob {digest!r}", details={"digest": digest})

@@ -1,0 +1,100 @@
+"""Adapters wired to the fake hub / fake GitHub, and small misbehaving servers for error paths."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from registry.sources.github import GitHubSource
+from registry.sources.huggingface import HuggingFaceSource
+from tests.fixtures.servers import ThreadedServer
+
+TIMEOUT = 5.0
+
+
+def answering(status: int, headers: dict[str, str] | None = None, delay: float = 0.0) -> Starlette:
+    """An app that answers every request with this status (after a delay) and a JSON body."""
+
+    async def endpoint(request: Request) -> Response:
+        if delay:
+            await asyncio.sleep(delay)
+        return JSONResponse({"message": f"status {status}"}, status, headers=headers)
+
+    methods = ["GET", "HEAD", "POST"]
+    return Starlette(routes=[Route("/{path:path}", endpoint, methods=methods)])
+
+
+class Recorder:
+    """An app that records request headers and answers 404 like a hub without the repo."""
+
+    def __init__(self) -> None:
+        self.headers: list[dict[str, str]] = []
+
+    async def endpoint(self, request: Request) -> Response:
+        """Remember the headers; answer the hub's repository-not-found."""
+        self.headers.append(dict(request.headers))
+        error = {"X-Error-Code": "RepoNotFound", "X-Error-Message": "Repository not found"}
+        return JSONResponse({"message": "Not Found"}, 404, headers=error)
+
+    def app(self) -> Starlette:
+        """The ASGI app."""
+        return Starlette(routes=[Route("/{path:path}", self.endpoint, methods=["GET", "HEAD"])])
+
+
+@pytest.fixture(scope="session")
+def failing_server() -> Iterator[ThreadedServer]:
+    """Answers 503 to everything."""
+    with ThreadedServer(answering(503)) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def rate_limited_server() -> Iterator[ThreadedServer]:
+    """Answers like GitHub once the rate limit is spent."""
+    headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1900000000"}
+    with ThreadedServer(answering(403, headers)) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def unauthorized_server() -> Iterator[ThreadedServer]:
+    """Answers 401 Bad credentials."""
+    with ThreadedServer(answering(401)) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def slow_server() -> Iterator[ThreadedServer]:
+    """Answers only after two seconds."""
+    with ThreadedServer(answering(200, delay=2.0)) as server:
+        yield server
+
+
+@pytest.fixture
+def recorder() -> Iterator[tuple[Recorder, ThreadedServer]]:
+    """A header-recording server and its recorder."""
+    rec = Recorder()
+    with ThreadedServer(rec.app()) as server:
+        yield rec, server
+
+
+@pytest.fixture
+async def hf(fake_hub: ThreadedServer) -> AsyncIterator[HuggingFaceSource]:
+    """The Hugging Face adapter pointed at the fake hub."""
+    source = HuggingFaceSource(fake_hub.url, None, TIMEOUT)
+    yield source
+    await source.close()
+
+
+@pytest.fixture
+async def github(fake_github: ThreadedServer) -> AsyncIterator[GitHubSource]:
+    """The GitHub adapter pointed at the fake GitHub API."""
+    source = GitHubSource(fake_github.url, None, TIMEOUT)
+    yield source
+    await source.close()
