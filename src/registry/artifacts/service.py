@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from registry.artifacts.events import ArtifactListener
 from registry.artifacts.schemas import (
     ARTIFACT_ID_RE,
     ArtifactCreateRequest,
@@ -81,11 +82,24 @@ class ArtifactService:
         self.sources = sources
         self.search = search
         self.audit = audit
+        self.listeners: list[ArtifactListener] = []
+
+    def add_listener(self, listener: ArtifactListener) -> None:
+        """Subscribe another domain to artifact lifecycle events."""
+        self.listeners.append(listener)
+
+    async def committed(self, row: ArtifactRow, created: bool) -> None:
+        """Tell listeners a save is durable; the transport calls this after its commit."""
+        for listener in self.listeners:
+            await listener.committed(row, created)
 
     async def prepare(self, artifact_type: ArtifactType, request: ArtifactCreateRequest) -> Draft:
         """Fetch the source (network, no database) and pick the name."""
         info = await self.sources.fetch(request.url)
-        return Draft(artifact_type, request.name or info.default_name, info)
+        draft = Draft(artifact_type, request.name or info.default_name, info)
+        for listener in self.listeners:
+            await listener.before_save(draft)
+        return draft
 
     async def register(self, uow: UnitOfWork, actor: Principal, draft: Draft) -> ArtifactRow:
         """Store a prepared registration and audit it."""
@@ -112,6 +126,8 @@ class ArtifactService:
         self._apply_source(row, info)
         await uow.artifacts.add(row)
         await self.audit.record(uow, actor, row, "CREATE")
+        for listener in self.listeners:
+            await listener.saved(uow, row, True)
         return row
 
     @staticmethod
@@ -145,13 +161,17 @@ class ArtifactService:
 
     async def prepare_update(
         self, artifact_type: ArtifactType, artifact_id: str, body: ArtifactIn
-    ) -> SourceInfo:
+    ) -> Draft:
         """Check the envelope against the path, then fetch the new source (no database)."""
         if body.metadata.id != artifact_id:
             raise ValidationError("metadata.id must match the id in the path")
         if body.metadata.type != artifact_type:
             raise ValidationError("metadata.type must match the artifact type in the path")
-        return await self.sources.fetch(body.data.url)
+        info = await self.sources.fetch(body.data.url)
+        draft = Draft(artifact_type, body.metadata.name, info)
+        for listener in self.listeners:
+            await listener.before_save(draft)
+        return draft
 
     async def update(
         self,
@@ -160,22 +180,25 @@ class ArtifactService:
         artifact_type: ArtifactType,
         artifact_id: str,
         body: ArtifactIn,
-        info: SourceInfo,
+        draft: Draft,
     ) -> ArtifactRow:
         """Replace the artifact's source contents; the name and id must match the stored ones."""
         row = await self.get(uow, artifact_type, artifact_id)
         if body.metadata.name != row.name:
             raise ValidationError(f"metadata.name must match the artifact's name '{row.name}'")
-        self._apply_source(row, info)
+        self._apply_source(row, draft.info)
         row.updated_at = utcnow()
-        uow.session.add(row)
-        await uow.session.flush()
+        await uow.artifacts.save(row)
         await self.audit.record(uow, actor, row, "UPDATE")
+        for listener in self.listeners:
+            await listener.saved(uow, row, False)
         return row
 
     async def delete(self, uow: UnitOfWork, artifact_type: ArtifactType, artifact_id: str) -> None:
         """Delete the artifact of this type and id, or 404."""
         row = await self.get(uow, artifact_type, artifact_id)
+        for listener in self.listeners:
+            await listener.deleted(uow, row)
         await uow.artifacts.delete(row.id)
 
     async def enumerate(
@@ -226,5 +249,7 @@ class ArtifactService:
 
     async def reset(self, uow: UnitOfWork) -> None:
         """Forget every artifact and audit entry."""
+        for listener in self.listeners:
+            await listener.reset(uow)
         await uow.artifacts.delete_all()
         await uow.audit.delete_all()

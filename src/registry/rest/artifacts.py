@@ -38,6 +38,7 @@ async def create_artifact(request: Request) -> Response:
     draft = await svc.artifacts.prepare(artifact_type, body)
     async with svc.db.unit_of_work(write=True) as uow:
         row = await svc.artifacts.register(uow, principal, draft)
+    await svc.artifacts.committed(row, True)
     return json_response(artifact_of(row, base_url(request)), status_code=201)
 
 
@@ -61,9 +62,10 @@ async def update_artifact(request: Request) -> Response:
     svc = services(request)
     async with svc.db.unit_of_work() as uow:  # 404 before any network call
         await svc.artifacts.get(uow, artifact_type, artifact_id)
-    info = await svc.artifacts.prepare_update(artifact_type, artifact_id, body)
+    draft = await svc.artifacts.prepare_update(artifact_type, artifact_id, body)
     async with svc.db.unit_of_work(write=True) as uow:
-        row = await svc.artifacts.update(uow, principal, artifact_type, artifact_id, body, info)
+        row = await svc.artifacts.update(uow, principal, artifact_type, artifact_id, body, draft)
+    await svc.artifacts.committed(row, False)
     return json_response(artifact_of(row, base_url(request)))
 
 

@@ -51,6 +51,7 @@ class S3BlobStore:
         connect_timeout: float = 5.0,
         read_timeout: float = 60.0,
         max_attempts: int = 3,
+        session: aioboto3.Session | None = None,
     ) -> None:
         self.bucket = bucket
         # Normalise so "blobs", "blobs/" and "/blobs/" all mean the same folder; "" is the root.
@@ -59,15 +60,17 @@ class S3BlobStore:
         self.endpoint_url = endpoint_url
         self.region = region
         self.create_bucket = create_bucket
-        # One session for the process; with no keys it falls back to the standard AWS chain.
-        self._session = aioboto3.Session(
+        # One session per store unless the caller shares one: each new session re-parses the
+        # service models (~0.1 s). Without keys it falls back to the standard AWS chain.
+        self._session = session or aioboto3.Session(
             aws_access_key_id=access_key_id,
             aws_secret_access_key=secret_access_key,
             region_name=region,
         )
         self._config = Config(
             signature_version="s3v4",
-            retries={"mode": "standard", "max_attempts": max_attempts},
+            # total_max_attempts counts the first try; botocore's max_attempts counts only retries.
+            retries={"mode": "standard", "total_max_attempts": max_attempts},
             max_pool_connections=50,
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aioboto3
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
@@ -46,6 +47,14 @@ def s3_inspector(moto_endpoint: str) -> Any:
     )
 
 
+@pytest.fixture(scope="session")
+def s3_session() -> aioboto3.Session:
+    """One aioboto3 session for the contract stores: a new one costs ~0.1 s of model parsing."""
+    return aioboto3.Session(
+        aws_access_key_id=S3_KEY_ID, aws_secret_access_key=S3_SECRET, region_name=S3_REGION
+    )
+
+
 def make_s3_store(endpoint: str, **overrides: Any) -> S3BlobStore:
     """An S3 store on a fresh bucket of the moto server, credentials passed explicitly."""
     options: dict[str, Any] = {
@@ -70,7 +79,9 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     elif request.param == "local":
         adapter = LocalBlobStore(tmp_path / "blobs")
     else:
-        adapter = make_s3_store(request.getfixturevalue("moto_endpoint"))
+        adapter = make_s3_store(
+            request.getfixturevalue("moto_endpoint"), session=request.getfixturevalue("s3_session")
+        )
     await adapter.start()
     try:
         yield adapter

@@ -414,7 +414,7 @@ async def test_factory_picks_the_adapter_by_name(
     backend: str, adapter: type[BlobStore], tmp_path: Path, moto_endpoint: str
 ) -> None:
     settings = Settings(
-        blob_backend=backend,  # type: ignore[arg-type]
+        blob_backend=backend,
         blob_local_path=tmp_path,
         s3_bucket="factory-bucket",
         s3_endpoint_url=moto_endpoint,

@@ -38,6 +38,11 @@ class ArtifactRepository:
         await self.session.flush()
         return row
 
+    async def save(self, row: ArtifactRow) -> None:
+        """Write a changed artifact."""
+        self.session.add(row)
+        await self.session.flush()
+
     async def get(self, artifact_id: str) -> ArtifactRow | None:
         """Return the artifact with this id, if any."""
         result = await self.session.execute(
