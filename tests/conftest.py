@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import secrets
 from collections.abc import Iterator
@@ -30,9 +31,15 @@ async def _admin_execute(statement: str) -> None:
         await conn.close()
 
 
+def _run(statement: str) -> None:
+    # A thread of its own, so this works even when an event loop is already running here.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, _admin_execute(statement)).result()
+
+
 def _postgres_reachable() -> bool:
     try:
-        asyncio.run(_admin_execute("SELECT 1"))
+        _run("SELECT 1")
     except (OSError, asyncio.TimeoutError, Exception):  # noqa: BLE001 - any failure means "not here"
         return False
     return True
@@ -49,9 +56,9 @@ def postgres_database() -> Iterator[str]:
             pytest.fail(f"PostgreSQL at {postgres_admin_url()} is required in CI but not reachable")
         pytest.skip("PostgreSQL not reachable (set REGISTRY_TEST_POSTGRES_URL)")
     name = f"registry_test_{os.getpid()}_{secrets.token_hex(4)}"
-    asyncio.run(_admin_execute(f'CREATE DATABASE "{name}"'))
+    _run(f'CREATE DATABASE "{name}"')
     base = postgres_admin_url().rsplit("/", 1)[0]
     try:
         yield f"{base}/{name}"
     finally:
-        asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -17,6 +17,8 @@ from registry.config import Settings
 from registry.db.engine import Database
 from registry.health.metrics import MetricsMiddleware, RequestMetrics
 from registry.health.service import HealthService
+from registry.jobs.listener import JobsArtifactListener
+from registry.jobs.service import JobService
 from registry.rest.errors import HANDLERS
 from registry.rest.routes import ROUTES
 from registry.rest.support import Services
@@ -43,7 +45,12 @@ def _add_probes(svc: Services, sources: SourceRegistry, search: SqlSearchIndex) 
     async def upstream() -> dict[str, Any]:
         return await sources.check()
 
+    async def jobs() -> dict[str, Any]:
+        counts = await svc.jobs.counts()
+        return {f"jobs_{status}": count for status, count in counts.items()}
+
     health = svc.health
+    health.add_probe("jobs", "Background jobs", "Mirroring and rating runs", jobs)
     health.add_probe(
         "database", "Metadata database", "Users, tokens, artifacts and audit entries", database
     )
@@ -69,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         search = SqlSearchIndex()
         audit = AuditService()
         auth = AuthService(settings)
+        jobs = JobService(db, concurrency=settings.job_workers)
         svc = Services(
             settings=settings,
             db=db,
@@ -78,15 +86,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
             audit=audit,
             health=HealthService(metrics),
             metrics=metrics,
+            jobs=jobs,
         )
+        svc.artifacts.add_listener(JobsArtifactListener())
         _add_probes(svc, sources, search)
         async with db.unit_of_work(write=True) as uow:
             await auth.ensure_default_admin(uow)
         app.state.services = svc
+        jobs.start()
         log.info("registry ready: database=%s blobs=%s", db.dialect, blobs.name)
         try:
             yield
         finally:
+            await jobs.stop()
             await sources.close()
             await blobs.close()
             await db.dispose()

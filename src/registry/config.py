@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     name_max_length: int = 512
     url_max_length: int = 2048
 
+    # Background jobs: worker tasks per process.
+    job_workers: int = 2
+
     # Server.
     host: str = "127.0.0.1"
     port: int = 8000

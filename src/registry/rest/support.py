@@ -20,6 +20,7 @@ from registry.db.engine import Database
 from registry.errors import PayloadTooLargeError, ValidationError
 from registry.health.metrics import RequestMetrics
 from registry.health.service import HealthService
+from registry.jobs.service import JobService
 from registry.storage.base import BlobStore
 
 M = TypeVar("M", bound=BaseModel)
@@ -37,6 +38,7 @@ class Services:
     audit: AuditService
     health: HealthService
     metrics: RequestMetrics
+    jobs: JobService
 
 
 def services(request: Request) -> Services:
