@@ -25,6 +25,11 @@ class ArtifactListener:
     async def saved(self, uow: UnitOfWork, row: ArtifactRow, created: bool) -> None:
         """Called inside the transaction after the row is written."""
 
+    async def saved_with_draft(
+        self, uow: UnitOfWork, row: ArtifactRow, draft: Draft, created: bool
+    ) -> None:
+        """Like saved, with the draft whose annotations before_save filled in."""
+
     async def committed(self, row: ArtifactRow, created: bool) -> None:
         """Called after the transaction committed (start background work here)."""
 

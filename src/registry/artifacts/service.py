@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from registry.artifacts.events import ArtifactListener
 from registry.artifacts.schemas import (
@@ -45,6 +45,8 @@ class Draft:
     artifact_type: ArtifactType
     name: str
     info: SourceInfo
+    # Listeners' findings computed before the write (e.g. a rating), keyed by listener.
+    annotations: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -128,6 +130,7 @@ class ArtifactService:
         await self.audit.record(uow, actor, row, "CREATE")
         for listener in self.listeners:
             await listener.saved(uow, row, True)
+            await listener.saved_with_draft(uow, row, draft, True)
         return row
 
     @staticmethod
@@ -192,6 +195,7 @@ class ArtifactService:
         await self.audit.record(uow, actor, row, "UPDATE")
         for listener in self.listeners:
             await listener.saved(uow, row, False)
+            await listener.saved_with_draft(uow, row, draft, False)
         return row
 
     async def delete(self, uow: UnitOfWork, artifact_type: ArtifactType, artifact_id: str) -> None:
