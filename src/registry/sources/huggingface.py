@@ -1,8 +1,8 @@
 """HuggingFaceSource: facts about a hub model or dataset, read through huggingface_hub.
 
-huggingface_hub is synchronous, so every call runs in a worker thread. The adapter talks to the
-endpoint it was given (never the process-wide HF_ENDPOINT constant) and reads the few small files
-it needs straight into memory, so nothing lands in the user's global HF cache.
+huggingface_hub is synchronous, so every call runs in one of the adapter's worker threads. The
+adapter talks to the endpoint it was given (never the process-wide HF_ENDPOINT constant) and
+reads the few small files it needs straight into memory: nothing lands in the global HF cache.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 SMALL_FILES = ("README.md", "config.json", "adapter_config.json", "model_index.json")
 SMALL_FILE_LIMIT = 1024 * 1024
 LIBRARY_NAME = "trustworthy-model-registry"
+POOL_SIZE = 16
 T = TypeVar("T")
 
 
@@ -117,6 +119,9 @@ class HuggingFaceSource:
             library_name=LIBRARY_NAME,
             library_version=__version__,
         )
+        # Its own threads: a burst of registrations (four calls each) must not queue behind, or
+        # starve, the event loop's small default executor.
+        self._pool = ThreadPoolExecutor(max_workers=POOL_SIZE, thread_name_prefix="hf-source")
 
     def _headers(self) -> dict[str, str]:
         """Headers for the requests made beside HfApi (refs, small files, the health ping)."""
@@ -126,7 +131,7 @@ class HuggingFaceSource:
         return headers
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.to_thread(fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
 
     @asynccontextmanager
     async def _translated(self, what: str, revision: str | None) -> AsyncIterator[None]:
@@ -334,4 +339,5 @@ class HuggingFaceSource:
             ) from exc
 
     async def close(self) -> None:
-        """Nothing to release: huggingface_hub owns its shared HTTP session."""
+        """Stop the worker threads; huggingface_hub owns (and keeps) its shared HTTP session."""
+        self._pool.shutdown(wait=False, cancel_futures=True)

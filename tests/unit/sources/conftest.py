@@ -70,6 +70,13 @@ def unauthorized_server() -> Iterator[ThreadedServer]:
 
 
 @pytest.fixture(scope="session")
+def impostor_server() -> Iterator[ThreadedServer]:
+    """Answers 200 with JSON that is neither the hub's nor GitHub's (a captive portal, say)."""
+    with ThreadedServer(answering(200)) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def slow_server() -> Iterator[ThreadedServer]:
     """Answers only after two seconds."""
     with ThreadedServer(answering(200, delay=2.0)) as server:

@@ -138,6 +138,15 @@ async def test_api_errors(request: pytest.FixtureRequest, server: str, message: 
         await source.close()
 
 
+async def test_a_server_that_is_not_github(impostor_server: ThreadedServer) -> None:
+    source = GitHubSource(impostor_server.url, None, 2)
+    try:
+        with pytest.raises(SourceUnavailableError, match="unexpected document"):
+            await source.fetch("openai/whisper", "github", "u")
+    finally:
+        await source.close()
+
+
 async def test_slow_api_times_out(slow_server: ThreadedServer) -> None:
     source = GitHubSource(slow_server.url, None, 0.3)
     started = time.monotonic()

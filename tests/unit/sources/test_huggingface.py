@@ -9,6 +9,8 @@ import importlib.util
 import json
 import re
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +19,8 @@ import pytest
 from huggingface_hub import snapshot_download
 
 from registry.errors import SourceNotFoundError, SourceUnavailableError, ValidationError
-from registry.sources.huggingface import HuggingFaceSource, split_card
+from registry.sources import huggingface
+from registry.sources.huggingface import HuggingFaceSource, card_license, json_safe, split_card
 from tests.fixtures.pytest_plugin import HUB_DATA
 from tests.fixtures.servers import ThreadedServer, closed_port_url
 
@@ -28,6 +31,18 @@ if TYPE_CHECKING:
 SHA = re.compile(r"^[0-9a-f]{40}$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+@asynccontextmanager
+async def hub_at(
+    endpoint: str, seconds: float, token: str | None = None
+) -> AsyncIterator[HuggingFaceSource]:
+    """An adapter on another endpoint with this request timeout, closed afterwards."""
+    source = HuggingFaceSource(endpoint, token, seconds)
+    try:
+        yield source
+    finally:
+        await source.close()
 
 
 def fixture_sizes(kind: str, repo_id: str) -> dict[str, int]:
@@ -118,11 +133,45 @@ async def test_bare_model(hf: HuggingFaceSource) -> None:
     assert weights.sha256 is not None and SHA256.match(weights.sha256)
 
 
-async def test_invalid_config_json_is_recorded_not_fatal(hf: HuggingFaceSource) -> None:
+async def test_invalid_config_and_card_metadata_are_recorded_not_fatal(
+    hf: HuggingFaceSource,
+) -> None:
     info = await hf.fetch("acme/broken-config", "hf_model", "u")
     assert info.config is None
     assert info.extra["config_invalid"] is True
-    assert info.license == "apache-2.0"
+    assert info.extra["card_metadata_invalid"] is True
+    assert info.card_data == {}
+    assert info.card_text.startswith("# broken-config")
+    assert info.license == "apache-2.0"  # from the hub's license: tag
+
+
+async def test_gated_model_shows_its_card_only(
+    hf: HuggingFaceSource, fake_hub: ThreadedServer
+) -> None:
+    info = await hf.fetch("acme/gated-model", "hf_model", "u")
+    assert info.extra["gated"] == "manual"
+    assert info.config is None
+    assert info.extra["skipped_files"] == ["config.json"]
+    assert info.license == "other"
+    assert info.card_data["license_name"] == "acme-community-license"
+    assert info.card_text.startswith("# gated-model")
+    async with hub_at(fake_hub.url, 5, "hf_approved_user") as approved:
+        granted = await approved.fetch("acme/gated-model", "hf_model", "u")
+    assert (
+        granted.config is not None and granted.config["_name_or_path"] == "acme/bert-finetuned-sst2"
+    )
+    assert "skipped_files" not in granted.extra
+
+
+async def test_files_over_the_cap_are_skipped(
+    hf: HuggingFaceSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(huggingface, "SMALL_FILE_LIMIT", 600)
+    info = await hf.fetch("google-bert/bert-base-uncased", "hf_model", "u")
+    assert info.extra["skipped_files"] == ["README.md"]  # 3550 bytes; config.json is 570
+    assert info.card_text == ""
+    assert info.card_data["license"] == "apache-2.0"  # the hub's copy of the front matter
+    assert info.config is not None
 
 
 @pytest.mark.parametrize(
@@ -191,34 +240,43 @@ async def test_invalid_ids_and_kinds(hf: HuggingFaceSource) -> None:
 
 
 async def test_unreachable_hub_fails_fast() -> None:
-    source = HuggingFaceSource(closed_port_url(), None, 0.5)
     started = time.monotonic()
-    with pytest.raises(SourceUnavailableError, match="could not be reached") as caught:
-        await source.fetch("google-bert/bert-base-uncased", "hf_model", "u")
+    async with hub_at(closed_port_url(), 0.5) as source:
+        with pytest.raises(SourceUnavailableError, match="could not be reached") as caught:
+            await source.fetch("google-bert/bert-base-uncased", "hf_model", "u")
+        assert caught.value.status_code == 502
+        with pytest.raises(SourceUnavailableError):
+            await source.check()
     assert time.monotonic() - started < 3
-    assert caught.value.status_code == 502
-    with pytest.raises(SourceUnavailableError):
-        await source.check()
 
 
 async def test_hub_server_error(failing_server: ThreadedServer) -> None:
-    source = HuggingFaceSource(failing_server.url, None, 2)
-    with pytest.raises(SourceUnavailableError, match="answered 503"):
-        await source.fetch("google-bert/bert-base-uncased", "hf_model", "u")
+    async with hub_at(failing_server.url, 2) as source:
+        with pytest.raises(SourceUnavailableError, match="answered 503"):
+            await source.fetch("google-bert/bert-base-uncased", "hf_model", "u")
+
+
+async def test_a_server_that_is_not_a_hub(impostor_server: ThreadedServer) -> None:
+    async with hub_at(impostor_server.url, 2) as source:
+        with pytest.raises(SourceUnavailableError, match="unexpected document"):
+            await source.fetch("google-bert/bert-base-uncased", "hf_model", "u")
+        with pytest.raises(SourceUnavailableError):
+            await source.check()
 
 
 async def test_slow_hub_times_out(slow_server: ThreadedServer) -> None:
-    source = HuggingFaceSource(slow_server.url, None, 0.3)
     started = time.monotonic()
-    with pytest.raises(SourceUnavailableError):
-        await source.fetch("google-bert/bert-base-uncased", "hf_model", "u")
+    async with hub_at(slow_server.url, 0.3) as source:
+        with pytest.raises(SourceUnavailableError):
+            await source.fetch("google-bert/bert-base-uncased", "hf_model", "u")
     assert time.monotonic() - started < 1.5
 
 
 async def test_check(hf: HuggingFaceSource, failing_server: ThreadedServer) -> None:
     await hf.check()
-    with pytest.raises(SourceUnavailableError, match="unavailable"):
-        await HuggingFaceSource(failing_server.url, None, 2).check()
+    async with hub_at(failing_server.url, 2) as source:
+        with pytest.raises(SourceUnavailableError, match="unavailable"):
+            await source.check()
 
 
 async def test_token_is_sent_only_when_configured(
@@ -226,12 +284,30 @@ async def test_token_is_sent_only_when_configured(
 ) -> None:
     rec, server = recorder
     monkeypatch.setenv("HF_TOKEN", "hf_from_the_environment")  # must never be picked up
-    with pytest.raises(SourceNotFoundError):
-        await HuggingFaceSource(server.url, None, 2).fetch("acme/x", "hf_model", "u")
-    assert "authorization" not in rec.headers[-1]
-    with pytest.raises(SourceNotFoundError):
-        await HuggingFaceSource(server.url, "hf_configured", 2).fetch("acme/x", "hf_model", "u")
-    assert rec.headers[-1]["authorization"] == "Bearer hf_configured"
+    async with hub_at(server.url, 2) as anonymous, hub_at(server.url, 2, "hf_configured") as authed:
+        with pytest.raises(SourceNotFoundError):
+            await anonymous.fetch("acme/x", "hf_model", "u")
+        assert "authorization" not in rec.headers[-1]
+        with pytest.raises(SourceNotFoundError):
+            await authed.fetch("acme/x", "hf_model", "u")
+        assert rec.headers[-1]["authorization"] == "Bearer hf_configured"
+
+
+def test_card_license() -> None:
+    assert card_license({"license": ["mit", "apache-2.0"]}, []) == "mit"
+    assert card_license({"license": " "}, ["license:cc-by-4.0"]) == "cc-by-4.0"
+    assert card_license({}, ["en"]) is None
+
+
+def test_json_safe() -> None:
+    class Odd:
+        def __str__(self) -> str:
+            return "odd"
+
+    assert json_safe({1: (Odd(), {2.5, None})}) in (
+        {"1": ["odd", [2.5, None]]},
+        {"1": ["odd", [None, 2.5]]},
+    )
 
 
 def test_split_card_tolerates_bad_front_matter() -> None:
