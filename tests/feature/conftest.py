@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from registry.app import create_app
 from registry.config import Settings
 from tests.conftest import ADMIN, ADMIN_PASSWORD
+from tests.feature.openapi_check import check_documented
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
@@ -25,7 +26,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory, fake_hub: Any, fake_github: Any) -> Settings:
+def settings(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory, fake_hub: Any, fake_github: Any
+) -> Settings:
     """Settings pointing at the fakes and a temporary blob directory."""
     return Settings(
         database_url=database_url,
@@ -45,7 +48,9 @@ async def registry_app(settings: Settings) -> AsyncIterator[Starlette]:
         yield app
 
 
-async def login(client: httpx.AsyncClient, name: str = ADMIN, password: str = ADMIN_PASSWORD) -> str:
+async def login(
+    client: httpx.AsyncClient, name: str = ADMIN, password: str = ADMIN_PASSWORD
+) -> str:
     """PUT /authenticate and return the token string."""
     response = await client.put(
         "/authenticate",
@@ -57,8 +62,18 @@ async def login(client: httpx.AsyncClient, name: str = ADMIN, password: str = AD
     return token
 
 
+async def _conforms(response: httpx.Response) -> None:
+    await response.aread()
+    check_documented(response)
+
+
 def _client(app: Starlette) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://registry.test")
+    # Every response of every feature test is checked against openapi.yaml.
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://registry.test",
+        event_hooks={"response": [_conforms]},
+    )
 
 
 @pytest_asyncio.fixture
@@ -91,8 +106,15 @@ async def make_user(client: httpx.AsyncClient, registry_app: Starlette) -> Any:
     """Factory: register a user with permissions and return a client logged in as them."""
     opened: list[httpx.AsyncClient] = []
 
-    async def factory(name: str, *, upload: bool = False, search: bool = True, download: bool = True,
-                      is_admin: bool = False, password: str = "s3cret-passw0rd") -> httpx.AsyncClient:
+    async def factory(
+        name: str,
+        *,
+        upload: bool = False,
+        search: bool = True,
+        download: bool = True,
+        is_admin: bool = False,
+        password: str = "s3cret-passw0rd",
+    ) -> httpx.AsyncClient:
         response = await client.post(
             "/users",
             json={

@@ -37,7 +37,9 @@ async def test_enumerate_everything_in_registration_order(client: httpx.AsyncCli
 
 
 @pytest.mark.parametrize("types", ["absent", None, [], ["model", "dataset", "code"]])
-async def test_missing_null_or_empty_types_mean_all(client: httpx.AsyncClient, types: object) -> None:
+async def test_missing_null_or_empty_types_mean_all(
+    client: httpx.AsyncClient, types: object
+) -> None:
     items = await register(client)
     query: dict = {"name": "*"} if types == "absent" else {"name": "*", "types": types}
     response = await client.post("/artifacts", json=[query])
@@ -50,9 +52,13 @@ async def test_types_filter_and_exact_case_sensitive_names(client: httpx.AsyncCl
     assert models.json() == [items["books"], items["code"]]
     exact = await client.post("/artifacts", json=[{"name": "bert-base-uncased"}])
     assert exact.json() == [items["bert"]]
-    union = await client.post("/artifacts", json=[{"name": "bert-base-uncased"}, {"name": "whisper", "types": ["code"]}])
+    union = await client.post(
+        "/artifacts", json=[{"name": "bert-base-uncased"}, {"name": "whisper", "types": ["code"]}]
+    )
     assert union.json() == [items["bert"]]
-    union2 = await client.post("/artifacts", json=[{"name": "bookcorpus"}, {"name": "openai-whisper"}])
+    union2 = await client.post(
+        "/artifacts", json=[{"name": "bookcorpus"}, {"name": "openai-whisper"}]
+    )
     assert union2.json() == [items["books"], items["code"]]
 
 
@@ -61,7 +67,9 @@ async def test_pagination_with_offset_header(client: httpx.AsyncClient) -> None:
     first = await client.post("/artifacts?limit=4", json=[{"name": "*"}])
     assert first.json() == items[:4]
     assert first.headers["offset"] == "4"
-    second = await client.post(f"/artifacts?limit=4&offset={first.headers['offset']}", json=[{"name": "*"}])
+    second = await client.post(
+        f"/artifacts?limit=4&offset={first.headers['offset']}", json=[{"name": "*"}]
+    )
     assert second.json() == items[4:]
     assert "offset" not in second.headers
     past = await client.post("/artifacts?offset=100", json=[{"name": "*"}])
@@ -83,7 +91,9 @@ async def test_pagination_with_offset_header(client: httpx.AsyncClient) -> None:
         ([{"name": "*"}] * 101, "", 413),
     ],
 )
-async def test_enumerate_errors(client: httpx.AsyncClient, body: object, query: str, status: int) -> None:
+async def test_enumerate_errors(
+    client: httpx.AsyncClient, body: object, query: str, status: int
+) -> None:
     response = await client.post(f"/artifacts{query}", json=body)
     assert response.status_code == status, response.text
     assert response.json()["message"]
@@ -91,7 +101,9 @@ async def test_enumerate_errors(client: httpx.AsyncClient, body: object, query: 
 
 async def test_by_name(client: httpx.AsyncClient) -> None:
     items = await register(client)
-    again = await client.post("/artifact/model", json={"url": "https://example.com/another", "name": "bert-base-uncased"})
+    again = await client.post(
+        "/artifact/model", json={"url": "https://example.com/another", "name": "bert-base-uncased"}
+    )
     response = await client.get("/artifact/byName/bert-base-uncased")
     assert response.status_code == 200
     assert response.json() == [items["bert"], again.json()["metadata"]]
@@ -125,7 +137,9 @@ async def test_regex_without_match_is_404(client: httpx.AsyncClient) -> None:
 @pytest.mark.parametrize(
     "pattern", ["(a|aa)*$", "(a{1,99999}){1,99999}$", "(a+)+$", "[", "", "a" * 5000, "(?<!x)y"]
 )
-async def test_hostile_or_invalid_regex_is_400_fast(client: httpx.AsyncClient, pattern: str) -> None:
+async def test_hostile_or_invalid_regex_is_400_fast(
+    client: httpx.AsyncClient, pattern: str
+) -> None:
     await register(client)
     started = time.perf_counter()
     response = await client.post("/artifact/byRegEx", json={"regex": pattern})
@@ -138,3 +152,26 @@ async def test_hostile_or_invalid_regex_is_400_fast(client: httpx.AsyncClient, p
 @pytest.mark.parametrize("body", [{}, {"regex": 5}, {"regex": None}, ["a"]])
 async def test_regex_body_errors(client: httpx.AsyncClient, body: object) -> None:
     assert (await client.post("/artifact/byRegEx", json=body)).status_code == 400
+
+
+async def test_package_confusion_audit_flags_imitations(client: httpx.AsyncClient) -> None:
+    items = await register(client)
+    first = await client.post("/artifacts/PackageConfusionAudit")
+    assert first.status_code == 200
+    # BERT-BASE-UNCASED from example.com imitates google-bert's model by case alone.
+    assert [s["artifact_id"] for s in first.json()["suspected"]] == [items["Bert-upper"]["id"]]
+    typo = await client.post(
+        "/artifact/model",
+        json={"url": "https://example.com/evil/bert-base-uncasd", "name": "bert-base-uncasd"},
+    )
+    response = await client.post("/artifacts/PackageConfusionAudit")
+    suspected = {s["artifact_id"]: s for s in response.json()["suspected"]}
+    assert set(suspected) == {items["Bert-upper"]["id"], typo.json()["metadata"]["id"]}
+    assert suspected[typo.json()["metadata"]["id"]]["metadata"]["similar_to"] == [
+        items["bert"]["id"]
+    ]
+    assert items["bert"]["id"] not in suspected
+
+
+async def test_package_confusion_audit_needs_a_token(anon: httpx.AsyncClient) -> None:
+    assert (await anon.post("/artifacts/PackageConfusionAudit")).status_code == 403

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from registry.artifacts.confusion import ModelFacts, find_suspects
 from registry.artifacts.events import ArtifactListener
 from registry.artifacts.schemas import (
     ARTIFACT_ID_RE,
@@ -28,6 +29,7 @@ from registry.sources.base import SourceInfo
 MAX_QUERIES = 100  # queries in one POST /artifacts body
 REGEX_RESULT_CAP = 1000
 REGEX_BUDGET_SECONDS = 2.0
+CONFUSION_AUDIT_CAP = 5000  # newest models compared pairwise by the confusion audit
 
 
 class SourceFetcher(Protocol):
@@ -250,6 +252,22 @@ class ArtifactService:
         if not hits:
             raise NotFoundError("no artifact matches this regex")
         return hits
+
+    async def confusion_audit(self, uow: UnitOfWork) -> list[dict[str, Any]]:
+        """Models that look like typosquats or namespace confusions of established models."""
+        rows = await uow.artifacts.models_for_audit(CONFUSION_AUDIT_CAP)
+        facts = [
+            ModelFacts(
+                id=artifact_id,
+                name=name,
+                url=url,
+                owner=ref.split("/", 1)[0] if "/" in ref else ref,
+                downloads=int(extra.get("downloads") or 0),
+                created_at=created_at,
+            )
+            for artifact_id, name, url, ref, extra, created_at in rows
+        ]
+        return [suspect.to_dict() for suspect in find_suspects(facts)]
 
     async def reset(self, uow: UnitOfWork) -> None:
         """Forget every artifact and audit entry."""

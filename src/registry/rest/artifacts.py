@@ -150,9 +150,19 @@ async def download(request: Request) -> Response:
     raise NotFoundError("this artifact's content is not stored in the registry yet")
 
 
+async def package_confusion_audit(request: Request) -> Response:
+    """POST /artifacts/PackageConfusionAudit: models that imitate established models' names."""
+    await authenticate(request, "search")
+    svc = services(request)
+    async with svc.db.unit_of_work() as uow:
+        suspected = await svc.artifacts.confusion_audit(uow)
+    return json_response({"suspected": suspected})
+
+
 # Literal paths come before templated ones: /artifact/byName/x must not match {artifact_type}/{id}.
 ROUTES = [
     Route("/artifacts", list_artifacts, methods=["POST"]),
+    Route("/artifacts/PackageConfusionAudit", package_confusion_audit, methods=["POST"]),
     Route("/artifact/byName/{name:path}", by_name, methods=["GET"]),
     Route("/artifact/byRegEx", by_regex, methods=["POST"]),
     Route("/artifact/{artifact_type}", create_artifact, methods=["POST"]),

@@ -70,6 +70,25 @@ class ArtifactRepository:
         )
         return result.scalar_one_or_none()
 
+    async def models_for_audit(
+        self, limit: int
+    ) -> list[tuple[str, str, str, str, dict[str, Any], Any]]:
+        """The newest models' (id, name, url, source_ref, extra, created_at), at most `limit`."""
+        result = await self.session.execute(
+            select(
+                col(ArtifactRow.id),
+                col(ArtifactRow.name),
+                col(ArtifactRow.url),
+                col(ArtifactRow.source_ref),
+                col(ArtifactRow.extra),
+                col(ArtifactRow.created_at),
+            )
+            .where(col(ArtifactRow.type) == "model")
+            .order_by(col(ArtifactRow.seq).desc())
+            .limit(limit)
+        )
+        return [(r[0], r[1], r[2], r[3], dict(r[4] or {}), r[5]) for r in result.all()]
+
     async def delete(self, artifact_id: str) -> None:
         """Delete one artifact."""
         await self.session.execute(delete(ArtifactRow).where(col(ArtifactRow.id) == artifact_id))
