@@ -18,7 +18,9 @@ ADMIN_PASSWORD = "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifact
 
 def postgres_admin_url() -> str:
     """Where the test PostgreSQL server is (REGISTRY_TEST_POSTGRES_URL)."""
-    return os.environ.get("REGISTRY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    return os.environ.get(
+        "REGISTRY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
 
 
 async def _admin_execute(statement: str) -> None:
@@ -40,7 +42,7 @@ def _run(statement: str) -> None:
 def _postgres_reachable() -> bool:
     try:
         _run("SELECT 1")
-    except (OSError, asyncio.TimeoutError, Exception):  # noqa: BLE001 - any failure means "not here"
+    except (TimeoutError, OSError, Exception):
         return False
     return True
 

@@ -43,7 +43,16 @@ class ServerProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "registry", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [
+                sys.executable,
+                "-m",
+                "registry",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -51,7 +60,9 @@ class ServerProcess:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited early; see {log_path}:\n{log_path.read_text()[-3000:]}")
+                raise RuntimeError(
+                    f"server exited early; see {log_path}:\n{log_path.read_text()[-3000:]}"
+                )
             try:
                 if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
                     return
@@ -95,7 +106,9 @@ def server_env(
 
 
 @pytest.fixture(scope="session")
-def start_server(server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], ServerProcess]]:
+def start_server(
+    server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[], ServerProcess]]:
     """Factory starting server processes; all are stopped at the end of the session."""
     started: list[ServerProcess] = []
     logs = tmp_path_factory.mktemp("server-logs")

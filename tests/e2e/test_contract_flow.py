@@ -35,10 +35,15 @@ def test_contract_flow_on_postgres_and_s3(start_server: Callable[[], ServerProce
         bert_meta = bert.json()["metadata"]
 
         async def burst() -> list[httpx.Response]:
-            async with httpx.AsyncClient(base_url=server.url, headers=dict(client.headers), timeout=30) as ac:
+            async with httpx.AsyncClient(
+                base_url=server.url, headers=dict(client.headers), timeout=30
+            ) as ac:
                 return list(
                     await asyncio.gather(
-                        *(ac.post("/artifact/code", json={"url": f"https://example.com/tool-{i}"}) for i in range(30))
+                        *(
+                            ac.post("/artifact/code", json={"url": f"https://example.com/tool-{i}"})
+                            for i in range(30)
+                        )
                     )
                 )
 
@@ -55,7 +60,9 @@ def test_contract_flow_on_postgres_and_s3(start_server: Callable[[], ServerProce
 
         path = f"/artifacts/model/{bert_meta['id']}"
         assert client.get(path).json()["metadata"] == bert_meta
-        updated = client.put(path, json={"metadata": bert_meta, "data": {"url": f"{HF}/acme/bert-finetuned-sst2"}})
+        updated = client.put(
+            path, json={"metadata": bert_meta, "data": {"url": f"{HF}/acme/bert-finetuned-sst2"}}
+        )
         assert updated.status_code == 200
         trail = client.get(f"/artifact/model/{bert_meta['id']}/audit").json()
         assert [e["action"] for e in trail] == ["CREATE", "UPDATE"]
@@ -76,7 +83,11 @@ def test_token_budget_is_shared_by_two_processes(start_server: Callable[[], Serv
     async def hammer() -> list[int]:
         headers = {"X-Authorization": token}
         async with httpx.AsyncClient(headers=headers, timeout=30) as ac:
-            calls = [ac.get(f"{server.url}/users/{ADMIN}") for server in (first, second) for _ in range(520)]
+            calls = [
+                ac.get(f"{server.url}/users/{ADMIN}")
+                for server in (first, second)
+                for _ in range(520)
+            ]
             return [r.status_code for r in await asyncio.gather(*calls)]
 
     statuses = asyncio.run(hammer())

@@ -13,21 +13,28 @@ from tests.feature.conftest import GH, HF
 BERT = f"{HF}/google-bert/bert-base-uncased"
 
 
-async def create(client: httpx.AsyncClient, artifact_type: str, url: str, name: str | None = None) -> dict:
+async def create(
+    client: httpx.AsyncClient, artifact_type: str, url: str, name: str | None = None
+) -> dict:
     body = {"url": url} if name is None else {"url": url, "name": name}
     response = await client.post(f"/artifact/{artifact_type}", json=body)
     assert response.status_code == 201, response.text
     return response.json()
 
 
-async def test_create_hf_model_derives_name_and_sets_download_url(client: httpx.AsyncClient) -> None:
+async def test_create_hf_model_derives_name_and_sets_download_url(
+    client: httpx.AsyncClient,
+) -> None:
     artifact = await create(client, "model", BERT)
     meta = artifact["metadata"]
     assert meta["name"] == "bert-base-uncased"
     assert meta["type"] == "model"
     assert re.fullmatch(r"[0-9]+", meta["id"])
     assert artifact["data"]["url"] == BERT
-    assert artifact["data"]["download_url"] == f"http://registry.test/artifacts/model/{meta['id']}/download"
+    assert (
+        artifact["data"]["download_url"]
+        == f"http://registry.test/artifacts/model/{meta['id']}/download"
+    )
 
 
 async def test_create_uses_given_name_verbatim(client: httpx.AsyncClient) -> None:
@@ -48,7 +55,11 @@ async def test_create_derives_names_for_every_source(
     client: httpx.AsyncClient, artifact_type: str, url: str, name: str
 ) -> None:
     artifact = await create(client, artifact_type, url)
-    assert artifact["metadata"] == {"name": name, "id": artifact["metadata"]["id"], "type": artifact_type}
+    assert artifact["metadata"] == {
+        "name": name,
+        "id": artifact["metadata"]["id"],
+        "type": artifact_type,
+    }
 
 
 async def test_missing_hub_repository_is_400_and_stores_nothing(client: httpx.AsyncClient) -> None:
@@ -100,7 +111,9 @@ async def test_duplicate_registration_is_409(client: httpx.AsyncClient) -> None:
 
 async def test_thirty_concurrent_creates_get_unique_ids(client: httpx.AsyncClient) -> None:
     urls = [f"https://example.com/models/model-{i}" for i in range(30)]
-    responses = await asyncio.gather(*(client.post("/artifact/model", json={"url": u}) for u in urls))
+    responses = await asyncio.gather(
+        *(client.post("/artifact/model", json={"url": u}) for u in urls)
+    )
     assert [r.status_code for r in responses] == [201] * 30
     ids = {r.json()["metadata"]["id"] for r in responses}
     assert len(ids) == 30
@@ -131,7 +144,9 @@ async def test_update_replaces_source(client: httpx.AsyncClient) -> None:
     created = await create(client, "model", BERT)
     meta = created["metadata"]
     new_url = f"{HF}/acme/bert-finetuned-sst2"
-    response = await client.put(f"/artifacts/model/{meta['id']}", json={"metadata": meta, "data": {"url": new_url}})
+    response = await client.put(
+        f"/artifacts/model/{meta['id']}", json={"metadata": meta, "data": {"url": new_url}}
+    )
     assert response.status_code == 200, response.text
     fetched = await client.get(f"/artifacts/model/{meta['id']}")
     assert fetched.json()["data"]["url"] == new_url
@@ -142,9 +157,13 @@ async def test_update_errors(client: httpx.AsyncClient) -> None:
     meta = (await create(client, "model", BERT))["metadata"]
     path = f"/artifacts/model/{meta['id']}"
     wrong_id = dict(meta, id="999")
-    assert (await client.put(path, json={"metadata": wrong_id, "data": {"url": BERT}})).status_code == 400
+    assert (
+        await client.put(path, json={"metadata": wrong_id, "data": {"url": BERT}})
+    ).status_code == 400
     wrong_name = dict(meta, name="other")
-    assert (await client.put(path, json={"metadata": wrong_name, "data": {"url": BERT}})).status_code == 400
+    assert (
+        await client.put(path, json={"metadata": wrong_name, "data": {"url": BERT}})
+    ).status_code == 400
     assert (await client.put(path, json={"metadata": meta})).status_code == 400
     missing = {"metadata": dict(meta, id="4242"), "data": {"url": BERT}}
     assert (await client.put("/artifacts/model/4242", json=missing)).status_code == 404
@@ -163,9 +182,13 @@ async def test_delete(client: httpx.AsyncClient) -> None:
     assert (await client.delete("/artifacts/model/bad$id")).status_code == 400
 
 
-async def test_audit_trail_records_create_update_and_audit(client: httpx.AsyncClient, make_user: object) -> None:
+async def test_audit_trail_records_create_update_and_audit(
+    client: httpx.AsyncClient, make_user: object
+) -> None:
     meta = (await create(client, "model", BERT))["metadata"]
-    await client.put(f"/artifacts/model/{meta['id']}", json={"metadata": meta, "data": {"url": BERT}})
+    await client.put(
+        f"/artifacts/model/{meta['id']}", json={"metadata": meta, "data": {"url": BERT}}
+    )
     first = await client.get(f"/artifact/model/{meta['id']}/audit")
     assert first.status_code == 200
     assert [e["action"] for e in first.json()] == ["CREATE", "UPDATE"]
@@ -182,8 +205,12 @@ async def test_audit_trail_records_create_update_and_audit(client: httpx.AsyncCl
 
 
 async def test_download_before_content_is_stored_is_404_not_500(client: httpx.AsyncClient) -> None:
-    artifact = await create(client, "dataset", "https://www.kaggle.com/datasets/someone/imdb-reviews")
-    response = await client.get(artifact["data"]["download_url"].replace("http://registry.test", ""))
+    artifact = await create(
+        client, "dataset", "https://www.kaggle.com/datasets/someone/imdb-reviews"
+    )
+    response = await client.get(
+        artifact["data"]["download_url"].replace("http://registry.test", "")
+    )
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
 

@@ -26,7 +26,9 @@ async def test_components_report_every_backend(anon: httpx.AsyncClient) -> None:
     assert by_id["api"]["timeline"]
 
 
-@pytest.mark.parametrize("query", ["windowMinutes=4", "windowMinutes=1441", "windowMinutes=x", "includeTimeline=maybe"])
+@pytest.mark.parametrize(
+    "query", ["windowMinutes=4", "windowMinutes=1441", "windowMinutes=x", "includeTimeline=maybe"]
+)
 async def test_components_reject_bad_parameters(anon: httpx.AsyncClient, query: str) -> None:
     response = await anon.get(f"/health/components?{query}")
     assert response.status_code == 400
