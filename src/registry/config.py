@@ -38,8 +38,13 @@ class Settings(BaseSettings):
     s3_prefix: str = "blobs/"
     s3_create_bucket: bool = True
 
-    # Search index backend by name.
-    search_backend: Literal["sql"] = "sql"
+    # Search index backend by name: "sql" (the metadata DB: SQLite REGEXP / PostgreSQL pg_trgm)
+    # or "opensearch" (a cluster at opensearch_url); an unknown name fails at start.
+    search_backend: Literal["sql", "opensearch"] = "sql"
+    opensearch_url: str = "http://127.0.0.1:9200"
+    opensearch_index: str = "registry-artifacts"
+    # Wall-clock budget of one search query (regex, version, enumeration extension), seconds.
+    search_budget_seconds: float = 2.0
 
     # Sources: the standard variables win so huggingface_hub and our adapters agree.
     hf_endpoint: str = Field(default_factory=_default_hf_endpoint)
@@ -66,6 +71,32 @@ class Settings(BaseSettings):
 
     # Background jobs: worker tasks per process.
     job_workers: int = 2
+
+    # License check: the release policy the bare-boolean answer assumes (docs/licenses.md).
+    license_policy: Literal["personal", "share", "sell"] = "share"
+
+    # Web pages: templates and static assets (htmx is copied into static/vendor at set-up).
+    web_dir: Path = Path(__file__).resolve().parents[2] / "web"
+    web_session_ttl_seconds: int = 8 * 3600
+    web_log_capacity: int = 2000
+
+    # Packages: zip uploads, mirroring, download zips (see docs/packages.md).
+    package_max_upload_bytes: int = 5 * 1024**3
+    package_max_uncompressed_bytes: int = 20 * 1024**3
+    package_max_entries: int = 10_000
+    package_max_ratio: float = 200.0
+    package_tmp_dir: Path | None = None  # where uploads and zips are spooled; None = system temp
+    dataset_mirror_max_bytes: int = 10 * 1024**3
+    mirror_read_timeout_seconds: float = 60.0
+    mirror_max_attempts: int = 3
+    mirror_backoff_seconds: float = 5.0
+    presign_seconds: int = 900
+
+    # Rating (see docs/metrics.md): the create-route gate, the reproducibility sandbox.
+    ingest_gate_on_create: bool = False  # REGISTRY_INGEST_GATE_ON_CREATE: 424 unvetted models
+    rating_reproducibility: bool = True  # run card code in the sandbox after each rating
+    rating_sandbox_seconds: float = 30.0  # wall clock per run (CPU limit is the same)
+    rating_sandbox_memory_mb: int = 1024  # address-space limit of the sandboxed process
 
     # Server.
     host: str = "127.0.0.1"

@@ -28,7 +28,6 @@ from registry.sources.base import SourceInfo
 
 MAX_QUERIES = 100  # queries in one POST /artifacts body
 REGEX_RESULT_CAP = 1000
-REGEX_BUDGET_SECONDS = 2.0
 CONFUSION_AUDIT_CAP = 5000  # newest models compared pairwise by the confusion audit
 
 
@@ -101,6 +100,15 @@ class ArtifactService:
         """Fetch the source (network, no database) and pick the name."""
         info = await self.sources.fetch(request.url)
         draft = Draft(artifact_type, request.name or info.default_name, info)
+        for listener in self.listeners:
+            await listener.before_save(draft)
+        return draft
+
+    async def prepare_from_info(
+        self, artifact_type: ArtifactType, name: str, info: SourceInfo
+    ) -> Draft:
+        """Like prepare, for a source already read (a zip upload); listeners may still refuse."""
+        draft = Draft(artifact_type, name, info)
         for listener in self.listeners:
             await listener.before_save(draft)
         return draft
@@ -246,9 +254,8 @@ class ArtifactService:
     async def by_regex(self, uow: UnitOfWork, pattern_text: str) -> list[SearchHit]:
         """Artifacts whose name or card/README matches the pattern, or 404."""
         pattern = compile_untrusted(pattern_text, max_length=self.settings.regex_max_length)
-        hits = await self.search.regex(
-            uow, pattern, limit=REGEX_RESULT_CAP, budget_seconds=REGEX_BUDGET_SECONDS
-        )
+        budget = self.settings.search_budget_seconds
+        hits = await self.search.regex(uow, pattern, limit=REGEX_RESULT_CAP, budget_seconds=budget)
         if not hits:
             raise NotFoundError("no artifact matches this regex")
         return hits

@@ -94,15 +94,19 @@ class AuthService:
             )
         return admin
 
-    async def login(self, uow: UnitOfWork, request: AuthenticationRequest) -> str:
-        """Check name and password; return a new token as the contract spells it."""
-        user = await uow.users.get_by_name(request.user.name)
-        password = request.secret.password
+    async def check_credentials(self, uow: UnitOfWork, name: str, password: str) -> UserRow:
+        """Return the user whose name and password these are; 401 otherwise (web sign-in too)."""
+        user = await uow.users.get_by_name(name)
         if user is not None and user.bootstrap and password in BOOTSTRAP_PASSWORD_SPELLINGS:
             password = DEFAULT_ADMIN_PASSWORD
         ok = await self.passwords.verify(user.password_hash if user else None, password)
         if user is None or not ok:
             raise InvalidCredentialsError("the user or password is invalid")
+        return user
+
+    async def login(self, uow: UnitOfWork, request: AuthenticationRequest) -> str:
+        """Check name and password; return a new token as the contract spells it."""
+        user = await self.check_credentials(uow, request.user.name, request.secret.password)
         assert user.id is not None
         secret = new_token_secret()
         now = utcnow()

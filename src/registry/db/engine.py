@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 
 from registry.db.repositories import UnitOfWork
 from registry.errors import RegistryError
+from registry.search.regex import sqlite_regexp
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # Serialises concurrent `migrate` runs of several server processes on one PostgreSQL.
@@ -57,6 +58,8 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        # Regex search pushes `name REGEXP ?` into SQL; RE2 keeps it linear-time (search area).
+        dbapi_connection.create_function("regexp", 2, sqlite_regexp, deterministic=True)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:

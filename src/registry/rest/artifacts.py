@@ -15,7 +15,7 @@ from registry.artifacts.schemas import (
     metadata_of,
 )
 from registry.artifacts.service import parse_id, parse_type
-from registry.errors import NotFoundError, ValidationError
+from registry.errors import ValidationError
 from registry.rest.support import (
     authenticate,
     base_url,
@@ -139,17 +139,6 @@ async def audit_trail(request: Request) -> Response:
     return json_response(trail)
 
 
-async def download(request: Request) -> Response:
-    """GET /artifacts/{artifact_type}/{id}/download: the stored package (packages issue)."""
-    await authenticate(request, "download")
-    artifact_type = parse_type(request.path_params["artifact_type"])
-    artifact_id = parse_id(request.path_params["id"])
-    svc = services(request)
-    async with svc.db.unit_of_work() as uow:
-        await svc.artifacts.get(uow, artifact_type, artifact_id)
-    raise NotFoundError("this artifact's content is not stored in the registry yet")
-
-
 async def package_confusion_audit(request: Request) -> Response:
     """POST /artifacts/PackageConfusionAudit: models that imitate established models' names."""
     await authenticate(request, "search")
@@ -172,6 +161,5 @@ ROUTES = [
     Route(ARTIFACT_ALIAS, get_artifact, methods=["GET"]),
     Route(ARTIFACT_ALIAS, update_artifact, methods=["PUT"]),
     Route(ARTIFACT_ALIAS, delete_artifact, methods=["DELETE"]),
-    Route(ARTIFACT + "/download", download, methods=["GET"]),
     Route("/artifact/{artifact_type}/{id}/audit", audit_trail, methods=["GET"]),
 ]

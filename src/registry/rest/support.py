@@ -21,7 +21,12 @@ from registry.errors import PayloadTooLargeError, ValidationError
 from registry.health.metrics import RequestMetrics
 from registry.health.service import HealthService
 from registry.jobs.service import JobService
+from registry.lineage.feature import LineageFeature
+from registry.packages.service import PackageService
+from registry.rating.service import RatingService
+from registry.search.service import SearchService
 from registry.storage.base import BlobStore
+from registry.web.service import WebService
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -39,6 +44,11 @@ class Services:
     health: HealthService
     metrics: RequestMetrics
     jobs: JobService
+    packages: PackageService
+    web: WebService
+    rating: RatingService
+    lineage: LineageFeature
+    search: SearchService
 
 
 def services(request: Request) -> Services:

@@ -9,6 +9,7 @@ Python's own regex parse tree, because no maintained library exposes an RE2 AST 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import warnings
@@ -155,3 +156,16 @@ def _first_chars(items: list[Any]) -> Any:
             continue
         return _ANY
     return _ANY  # the sequence can match the empty string
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled_for_sql(pattern: str) -> Any:
+    # SQLite calls REGEXP once per row; compiling once per distinct pattern keeps it linear.
+    return re2.compile(pattern, options=_options(8 << 20))
+
+
+def sqlite_regexp(pattern: str | None, value: str | None) -> bool:
+    """SQLite's REGEXP function (`value REGEXP pattern`), matched by RE2 like every backend."""
+    if pattern is None or value is None:
+        return False
+    return _compiled_for_sql(pattern).search(value) is not None

@@ -1,45 +1,46 @@
-"""SqlSearchIndex: scans the metadata database's name and card columns and verifies with RE2."""
+"""SqlSearchIndex: regex search inside the metadata database (SQLite REGEXP, PostgreSQL pg_trgm)."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from registry.db.repositories import UnitOfWork
-from registry.errors import PayloadTooLargeError
+from registry.db.repositories.search import ScanFilter, SearchRepository, SearchTimeoutError
 from registry.search.base import SearchHit
+from registry.search.scan import scan_matching
+
+__all__ = ["SearchTimeoutError", "SqlSearchIndex"]
 
 
-class SearchTimeoutError(PayloadTooLargeError):
-    """A search ran past its time budget (the pattern narrows too little for the corpus)."""
-
-    code = "search_budget_exceeded"
+def budget_message(budget_seconds: float) -> str:
+    """The one wording every backend uses when a regex search runs out of time."""
+    return (
+        f"regex search exceeded its {budget_seconds:g} s budget before finishing; "
+        "use a pattern with a literal of 3+ characters so the index can narrow it"
+    )
 
 
 class SqlSearchIndex:
-    """Regex search straight over the metadata database, identical on SQLite and PostgreSQL."""
+    """Regex search over the metadata database, with the same results on SQLite and PostgreSQL."""
 
     name = "sql"
 
     async def regex(
         self, uow: UnitOfWork, pattern: Any, *, limit: int, budget_seconds: float
     ) -> list[SearchHit]:
-        """Scan rows in keyset-paged batches; RE2 keeps each match linear in the text size."""
-        deadline = time.monotonic() + budget_seconds
-        hits: list[SearchHit] = []
-        async for batch in uow.artifacts.scan_text():
-            for seq, artifact_id, name, artifact_type, card_text in batch:
-                if pattern.search(name) or (card_text and pattern.search(card_text)):
-                    hits.append(SearchHit(seq, artifact_id, name, artifact_type))
-                    if len(hits) >= limit:
-                        return hits
-            if time.monotonic() > deadline:
-                raise SearchTimeoutError(
-                    f"regex search exceeded its {budget_seconds:g} s budget; "
-                    "use a more specific pattern"
-                )
-        return hits
+        """Hits in registration order; SearchTimeoutError when the budget runs out first."""
+        outcome = await scan_matching(
+            SearchRepository(uow.session),
+            ScanFilter(),
+            pattern,
+            after=0,
+            limit=limit,
+            budget_seconds=budget_seconds,
+        )
+        if outcome.budget_exhausted:
+            raise SearchTimeoutError(budget_message(budget_seconds))
+        return [SearchHit(seq, id_, name, type_) for seq, id_, name, type_, _ in outcome.rows]
 
     async def check(self, uow: UnitOfWork) -> None:
-        """The SQL index is the database itself; a trivial count proves it answers."""
-        await uow.artifacts.count_matching(None, None)
+        """The SQL index is the database itself; a trivial query proves it answers."""
+        await SearchRepository(uow.session).max_seq()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-SourceKind = Literal["hf_model", "hf_dataset", "github", "url"]
+SourceKind = Literal["hf_model", "hf_dataset", "github", "url", "upload"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -190,6 +190,31 @@ class GitHubSource:
             return 0
         return len(rows) if isinstance(rows, list) else 0
 
+    async def repo_json(
+        self, owner: str, repo: str, suffix: str, params: dict[str, Any] | None = None
+    ) -> Any:
+        """GET /repos/{owner}/{repo}{suffix} as JSON; None when absent (used by rating)."""
+        return await self._json(self._path(owner, repo, suffix), params)
+
+    async def zipball(self, owner: str, repo: str, max_bytes: int) -> bytes | None:
+        """The default branch as a zip; None when absent or larger than max_bytes."""
+        path = self._path(owner, repo, "/zipball")
+        try:
+            async with self._client.stream("GET", path) as response:
+                if response.status_code >= 400:
+                    return None
+                chunks, total = [], 0
+                async for chunk in response.aiter_bytes():
+                    total += len(chunk)
+                    if total > max_bytes:
+                        return None
+                    chunks.append(chunk)
+        except httpx.HTTPError as exc:
+            raise SourceUnavailableError(
+                f"the GitHub API at {self.api_url} could not be reached ({type(exc).__name__})"
+            ) from exc
+        return b"".join(chunks)
+
     async def license_id(self, owner: str, repo: str) -> str | None:
         """The SPDX id GitHub detects in the LICENSE file, or None when there is none."""
         data = await self._json(self._path(owner, repo, "/license"))

@@ -1,0 +1,95 @@
+"""Package rows: file lists with parts and digests, upload versions, cached archive zips."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from registry.db.models.packages import PackageArchiveRow, PackageFileRow, PackageRow
+
+
+class PackageRepository:
+    """Reads and writes the package tables."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, artifact_id: str) -> PackageRow | None:
+        """The package record of an artifact, if it has one."""
+        return await self.session.get(PackageRow, artifact_id)
+
+    async def save(self, row: PackageRow) -> None:
+        """Insert or update a package record."""
+        await self.session.merge(row)
+        await self.session.flush()
+
+    async def files(self, artifact_ids: Sequence[str]) -> list[PackageFileRow]:
+        """Every file of these artifacts, by artifact then path."""
+        if not artifact_ids:
+            return []
+        result = await self.session.execute(
+            select(PackageFileRow)
+            .where(col(PackageFileRow.artifact_id).in_(artifact_ids))
+            .order_by(col(PackageFileRow.artifact_id), col(PackageFileRow.path))
+        )
+        return list(result.scalars().all())
+
+    async def replace_files(self, artifact_id: str, rows: Sequence[PackageFileRow]) -> None:
+        """Make rows the artifact's whole file list."""
+        await self.session.execute(
+            delete(PackageFileRow).where(col(PackageFileRow.artifact_id) == artifact_id)
+        )
+        self.session.add_all(rows)
+        await self.session.flush()
+
+    async def mark_stored(self, file_id: int, digest: str, size: int) -> None:
+        """Record that a file's blob is committed under digest."""
+        await self.session.execute(
+            update(PackageFileRow)
+            .where(col(PackageFileRow.id) == file_id)
+            .values(digest=digest, size=size, stored=True)
+        )
+
+    async def delete_for(self, artifact_id: str) -> None:
+        """Forget an artifact's package (its blobs stay: they may be shared by content)."""
+        await self.session.execute(
+            delete(PackageFileRow).where(col(PackageFileRow.artifact_id) == artifact_id)
+        )
+        await self.session.execute(
+            delete(PackageRow).where(col(PackageRow.artifact_id) == artifact_id)
+        )
+
+    async def delete_all(self) -> None:
+        """Forget every package and cached archive (registry reset)."""
+        await self.session.execute(delete(PackageFileRow))
+        await self.session.execute(delete(PackageRow))
+        await self.session.execute(delete(PackageArchiveRow))
+
+    async def archive(self, key: str) -> PackageArchiveRow | None:
+        """The cached zip for this file-set key, if built."""
+        return await self.session.get(PackageArchiveRow, key)
+
+    async def forget_archive(self, key: str) -> None:
+        """Drop a cached zip record whose blob went missing."""
+        await self.session.execute(
+            delete(PackageArchiveRow).where(col(PackageArchiveRow.key) == key)
+        )
+
+    async def add_archive(self, row: PackageArchiveRow) -> None:
+        """Record a built zip; a concurrent builder's identical record wins quietly."""
+        values: dict[str, Any] = {
+            "key": row.key,
+            "digest": row.digest,
+            "size": row.size,
+            "created_at": row.created_at,
+        }
+        dialect = self.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(PackageArchiveRow).values(**values).on_conflict_do_nothing()
+        await self.session.execute(statement)

@@ -1,0 +1,1 @@
+"""GraphQL for analysts: artifacts, lineage and license checks (Strawberry)."""

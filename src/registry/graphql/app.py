@@ -1,0 +1,88 @@
+"""/graphql: the registry's tokens and permissions in front of Strawberry's ASGI app."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+
+from registry.errors import RegistryError
+from registry.graphql.context import GraphQLContext
+from registry.graphql.schema import schema
+from registry.rest.support import authenticate, services
+
+log = logging.getLogger("registry.graphql")
+_CONTEXT_KEY = "registry.graphql.context"
+
+
+def _format(error: GraphQLError) -> dict[str, Any]:
+    """One GraphQL error; registry errors carry their code and HTTP-equivalent status."""
+    formatted = error.formatted
+    original = error.original_error
+    if isinstance(original, RegistryError):
+        formatted["extensions"] = {"code": original.code, "status": original.status_code}
+    elif original is not None:
+        # An unexpected failure: log it, tell the client nothing about internals.
+        log.error("graphql resolver failed", exc_info=original)
+        formatted["message"] = "internal server error"
+        formatted["extensions"] = {"code": "internal_error", "status": 500}
+    return dict(formatted)
+
+
+class _Strawberry(GraphQL[GraphQLContext, None]):
+    """Strawberry's ASGI app with our context and error formatting; no IDE page (no CDN)."""
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> GraphQLContext:
+        """The context the endpoint prepared for this request."""
+        return request.scope[_CONTEXT_KEY]  # type: ignore[no-any-return]
+
+    async def process_result(
+        self, request: Request | WebSocket, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """data / errors, with our error codes in each error's extensions."""
+        data: GraphQLHTTPResponse = {"data": result.data}
+        if result.errors:
+            data["errors"] = [_format(e) for e in result.errors]
+        if result.extensions:
+            data["extensions"] = result.extensions
+        return data
+
+
+class GraphQLEndpoint:
+    """Authenticates (search permission), opens one read transaction, runs the query."""
+
+    def __init__(self) -> None:
+        self.graphql = _Strawberry(schema, graphql_ide=None, allow_queries_via_get=True)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry point."""
+        request = Request(scope, receive)
+        try:
+            principal = await authenticate(request, "search")
+        except RegistryError as exc:
+            body = {
+                "data": None,
+                "errors": [
+                    {
+                        "message": exc.message,
+                        "extensions": {"code": exc.code, "status": exc.status_code},
+                    }
+                ],
+            }
+            await JSONResponse(body, status_code=exc.status_code)(scope, receive, send)
+            return
+        svc = services(request)
+        async with svc.db.unit_of_work() as uow:
+            scope[_CONTEXT_KEY] = GraphQLContext(principal, uow, svc.lineage)
+            await self.graphql(scope, receive, send)
+

@@ -1,0 +1,1 @@
+"""License compatibility of a model with a GitHub project (ModelGo's rules)."""

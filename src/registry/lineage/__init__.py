@@ -1,0 +1,1 @@
+"""Lineage: parents named by artifacts' metadata, as a graph."""

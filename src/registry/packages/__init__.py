@@ -1,0 +1,1 @@
+"""Packages: zip uploads, mirroring of hub and GitHub content, downloads, and size cost."""

