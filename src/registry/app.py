@@ -22,10 +22,12 @@ from registry.jobs.service import JobService
 from registry.licenses.rules import Policy
 from registry.licenses.service import LicenseService
 from registry.lineage.feature import LineageFeature
+from registry.lineage.lookups import LineageLookups
 from registry.lineage.service import LineageListener, LineageService
 from registry.packages.listener import PackageArtifactListener
 from registry.packages.service import PackageService
 from registry.rating.listener import RatingListener
+from registry.rating.lookup import StoredRatings
 from registry.rating.service import RatingService
 from registry.rest.errors import HANDLERS
 from registry.rest.routes import ROUTES
@@ -120,6 +122,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         svc.artifacts.add_listener(LineageListener())
         svc.artifacts.add_listener(PackageArtifactListener(jobs))
         svc.artifacts.add_listener(RatingListener(svc.rating))
+        # Cross-area lookups: lineage feeds tree_score, cost and the datasets part; ratings
+        # feed GraphQL's node fields.
+        lookups = LineageLookups()
+        svc.rating.set_parent_lookup(lookups)
+        svc.packages.dependencies = lookups
+        svc.lineage.ratings = StoredRatings()
         _add_probes(svc, sources, search)
         async with db.unit_of_work(write=True) as uow:
             await auth.ensure_default_admin(uow)

@@ -82,7 +82,9 @@ def test_token_budget_is_shared_by_two_processes(start_server: Callable[[], Serv
 
     async def hammer() -> list[int]:
         headers = {"X-Authorization": token}
-        async with httpx.AsyncClient(headers=headers, timeout=30) as ac:
+        # 1040 queued requests over 100 connections: no pool timeout, only a read timeout.
+        timeout = httpx.Timeout(30, pool=None)
+        async with httpx.AsyncClient(headers=headers, timeout=timeout) as ac:
             calls = [
                 ac.get(f"{server.url}/users/{ADMIN}")
                 for server in (first, second)

@@ -71,7 +71,9 @@ async def test_descendants_with_licenses_in_one_request(client: httpx.AsyncClien
     assert nodes[sst2]["license"] == "mit" and nodes[sst2]["depth"] == 1
     assert nodes[lora]["depth"] == 2
     assert nodes[lora]["artifact"] == {"id": lora, "type": "MODEL", "url": LORA}
-    assert nodes[sst2]["rating"] is None  # no rating lookup wired in this area
+    # The rating service is wired: each node carries its stored ModelRating and trust status.
+    assert 0 <= nodes[sst2]["rating"]["net_score"] <= 1
+    assert nodes[sst2]["trustStatus"] in ("vetted", "unvetted")
     edges = {(e["parent"], e["child"], e["relation"]) for e in graph["edges"]}
     assert edges == {(bert, sst2, "finetune"), (sst2, lora, "adapter")}
 

@@ -85,4 +85,3 @@ class GraphQLEndpoint:
         async with svc.db.unit_of_work() as uow:
             scope[_CONTEXT_KEY] = GraphQLContext(principal, uow, svc.lineage)
             await self.graphql(scope, receive, send)
-

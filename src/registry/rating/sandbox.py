@@ -4,7 +4,7 @@ Layers, outermost first:
 - a new network namespace (`unshare --net`: no interface but a down loopback) when the host
   allows it; otherwise the in-process block below is the only network barrier;
 - an unprivileged user (nobody) when the interpreter is reachable by it (probed once);
-- resource limits set in the child before exec (address space, CPU seconds, file size, open
+- resource limits set by `prlimit` before exec (address space, CPU seconds, file size, open
   files, processes) and a wall-clock timeout that kills the whole process group;
 - a minimal environment (no secrets, empty proxies, HF_HUB_OFFLINE=1) and a temp working dir;
 - a prelude that replaces `socket.socket` and installs a PEP 578 audit hook refusing sockets,
@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -90,17 +89,20 @@ class RunResult:
     stderr_tail: str
 
 
-def _limiter(limits: SandboxLimits) -> object:
-    def apply() -> None:  # runs in the child between fork and exec: keep it to setrlimit calls
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if os.getuid() != 0:  # root ignores RLIMIT_NPROC; for others it bounds fork bombs
-            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
-
-    return apply
+def _prlimit_argv(limits: SandboxLimits, unprivileged: bool) -> list[str]:
+    """util-linux `prlimit` sets the limits before exec. A preexec_fn would do the same but
+    runs Python between fork and exec in a multi-threaded server, which can deadlock."""
+    argv = [
+        str(shutil.which("prlimit")),
+        f"--as={limits.memory_bytes}",
+        f"--cpu={limits.cpu_seconds}",
+        f"--fsize={limits.file_bytes}",
+        f"--nofile={limits.open_files}",
+        "--core=0",
+    ]
+    if unprivileged:  # root ignores RLIMIT_NPROC; for others it bounds fork bombs
+        argv.append(f"--nproc={limits.processes}")
+    return [*argv, "--"]
 
 
 def _prepare(workdir: Path, code: str, unprivileged: bool) -> None:
@@ -170,6 +172,9 @@ class Sandbox:
         caps = await asyncio.to_thread(self.capabilities)
         await asyncio.to_thread(_prepare, workdir, code, caps["unprivileged_user"])
         argv = [self.python, "-E", "-s", "-B", "-c", PRELUDE]
+        if shutil.which("prlimit") is None:
+            raise RuntimeError("prlimit (util-linux) is required to run sandboxed code")
+        argv = [*_prlimit_argv(self.limits, caps["unprivileged_user"]), *argv]
         if caps["network_namespace"]:
             argv = [str(shutil.which("unshare")), "--net", "--", *argv]
         extra: dict[str, object] = {}
@@ -183,7 +188,6 @@ class Sandbox:
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
-            preexec_fn=_limiter(self.limits),  # type: ignore[arg-type]
             start_new_session=True,  # its own process group, so a timeout kills every child
             **extra,  # type: ignore[arg-type]
         )

@@ -44,12 +44,20 @@ class ParentLookup(Protocol):
         """Ids of the registered artifacts this model derives from."""
         ...
 
+    async def registered_descendant_ids(self, uow: UnitOfWork, artifact_id: str) -> list[str]:
+        """Ids of the registered artifacts below this model, nearest first."""
+        ...
+
 
 class NoParents:
     """The ParentLookup used until lineage is wired: every model is a root."""
 
     async def registered_parent_ids(self, uow: UnitOfWork, artifact_id: str) -> list[str]:
         """No parents."""
+        return []
+
+    async def registered_descendant_ids(self, uow: UnitOfWork, artifact_id: str) -> list[str]:
+        """No descendants."""
         return []
 
 
@@ -161,6 +169,10 @@ class RatingService:
         )
         self.settle(row, await self._parent_scores(uow, artifact.id))
         await RatingRepository(uow.session).save(row)
+        # Descendants' tree_score (and so their net score and trust) depend on this rating.
+        await self.parent_rating_changed(
+            uow, await self.parents.registered_descendant_ids(uow, artifact.id)
+        )
         if self.settings.rating_reproducibility:
             payload = {"rated_at": now.isoformat()}
             await self.jobs.enqueue(uow, JOB_KIND, artifact_id=artifact.id, payload=payload)

@@ -54,6 +54,9 @@ class VersionsListener(ArtifactListener):
         await VersionRepository(uow.session).replace_source(
             row.seq, GIT_TAG, versions_from_tags(tags)
         )
+        upload_version = (row.extra or {}).get("version")
+        if row.source_kind == UPLOAD and isinstance(upload_version, str):
+            await record_version(uow, row, upload_version, UPLOAD)
 
     async def deleted(self, uow: UnitOfWork, row: ArtifactRow) -> None:
         """Drop the artifact's versions before the row goes."""

@@ -26,6 +26,15 @@ class RatingRepository:
         """The stored rating of one model, if any."""
         return await self.session.get(RatingRow, artifact_id)
 
+    async def get_many(self, artifact_ids: Sequence[str]) -> Sequence[RatingRow]:
+        """The ratings of several models in one query."""
+        if not artifact_ids:
+            return []
+        result = await self.session.execute(
+            select(RatingRow).where(col(RatingRow.artifact_id).in_(list(artifact_ids)))
+        )
+        return result.scalars().all()
+
     async def get_for_update(self, artifact_id: str) -> RatingRow | None:
         """The stored rating, locked until the transaction ends (PostgreSQL; SQLite locks all)."""
         result = await self.session.execute(
