@@ -11,6 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 pytest_plugins = ["tests.fixtures.pytest_plugin"]
+# Fixture repositories hold code files (some named test_*.py) that are data, not our tests.
+collect_ignore_glob = ["fixtures/data/*"]
 
 ADMIN = "ece30861defaultadminuser"
 ADMIN_PASSWORD = "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"

@@ -119,7 +119,7 @@ class OpenSearchIndex:
             if not seqs:
                 return hits
             for seq, id_, name, type_, card in await repo.by_seqs(seqs):
-                if pattern.search(name) or (card and pattern.search(card)):
+                if pattern.search(name) or pattern.search(card or ""):
                     hits.append(SearchHit(seq, id_, name, type_))
                     if len(hits) >= limit:
                         return hits

@@ -135,7 +135,7 @@ def _verify_into(out: ScanOutcome, batch: list[ScanRow], pattern: Any, limit: in
     """RE2-verify candidates into `out`; True once the page is full."""
     for row in batch:
         out.resume_after = row[0]
-        if pattern.search(row[2]) or (row[4] and pattern.search(row[4])):
+        if pattern.search(row[2]) or pattern.search(row[4] or ""):
             out.rows.append((row[0], row[1], row[2], row[3], ""))
             if len(out.rows) >= limit:
                 return True
