@@ -22,7 +22,13 @@ from registry.errors import ValidationError
 from registry.packages.archive import file_chunks, member_chunks, remove_file, spool
 from registry.packages.zipcheck import ZipEntry, ZipLimits, ZipRejectedError, inspect_zip
 from registry.sources.base import SourceFile, SourceInfo
-from registry.sources.huggingface import card_license, json_safe, parse_json_object, split_card
+from registry.sources.huggingface import (
+    card_license,
+    json_safe,
+    parse_json_object,
+    record_side_files,
+    split_card,
+)
 from registry.storage.base import CHUNK_SIZE, BlobStore
 
 SMALL_FILE_LIMIT = 1024 * 1024  # README.md / config.json read into memory at most this big
@@ -106,19 +112,7 @@ def describe(
         "pipeline_tag": card_data.get("pipeline_tag"),
         "library_name": card_data.get("library_name"),
     }
-    for file_name, key in (
-        ("adapter_config.json", "adapter_config"),
-        ("model_index.json", "model_index"),
-    ):
-        parsed, invalid = parse_json_object(small.get(file_name))
-        if parsed is not None:
-            extra[key] = json_safe(parsed)
-        if invalid:
-            extra[f"{key}_invalid"] = True
-    if config_invalid:
-        extra["config_invalid"] = True
-    if card_invalid:
-        extra["card_metadata_invalid"] = True
+    record_side_files(extra, small, config_invalid=config_invalid, card_invalid=card_invalid)
     files = [
         SourceFile(path=e.path, size=e.size, sha256=d)
         for e, d in zip(entries, digests, strict=True)

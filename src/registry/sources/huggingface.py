@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import date, datetime
@@ -91,6 +91,30 @@ def parse_json_object(raw: bytes | None) -> tuple[dict[str, Any] | None, bool]:
     except (UnicodeDecodeError, ValueError):
         return None, True
     return (value, False) if isinstance(value, dict) else (None, True)
+
+
+# Lineage reads these; a hub model and an uploaded package must record them the same way.
+SIDE_FILES = (("adapter_config.json", "adapter_config"), ("model_index.json", "model_index"))
+
+
+def record_side_files(
+    extra: dict[str, Any],
+    small: Mapping[str, bytes | None],
+    *,
+    config_invalid: bool,
+    card_invalid: bool,
+) -> None:
+    """Put parsed adapter/model-index JSON and the invalid-metadata flags into `extra`."""
+    for file_name, key in SIDE_FILES:
+        parsed, invalid = parse_json_object(small.get(file_name))
+        if parsed is not None:
+            extra[key] = json_safe(parsed)
+        if invalid:
+            extra[f"{key}_invalid"] = True
+    if config_invalid:
+        extra["config_invalid"] = True
+    if card_invalid:
+        extra["card_metadata_invalid"] = True
 
 
 def card_license(card: dict[str, Any], tags: list[str]) -> str | None:
@@ -275,19 +299,7 @@ class HuggingFaceSource:
             "git_tags": git_tags,
             "revision": revision,
         }
-        for name, key in (
-            ("adapter_config.json", "adapter_config"),
-            ("model_index.json", "model_index"),
-        ):
-            parsed, invalid = parse_json_object(small.get(name))
-            if parsed is not None:
-                extra[key] = json_safe(parsed)
-            if invalid:
-                extra[f"{key}_invalid"] = True
-        if config_invalid:
-            extra["config_invalid"] = True
-        if card_invalid:
-            extra["card_metadata_invalid"] = True
+        record_side_files(extra, small, config_invalid=config_invalid, card_invalid=card_invalid)
         if skipped:
             extra["skipped_files"] = skipped
         if requested_id != info.id:
