@@ -75,14 +75,8 @@ class PackageRepository:
         """The cached zip for this file-set key, if built."""
         return await self.session.get(PackageArchiveRow, key)
 
-    async def forget_archive(self, key: str) -> None:
-        """Drop a cached zip record whose blob went missing."""
-        await self.session.execute(
-            delete(PackageArchiveRow).where(col(PackageArchiveRow.key) == key)
-        )
-
     async def add_archive(self, row: PackageArchiveRow) -> None:
-        """Record a built zip; a concurrent builder's identical record wins quietly."""
+        """Record a built zip; a newer build replaces a record whose blob went missing."""
         values: dict[str, Any] = {
             "key": row.key,
             "digest": row.digest,
@@ -91,5 +85,12 @@ class PackageRepository:
         }
         dialect = self.session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(PackageArchiveRow).values(**values).on_conflict_do_nothing()
+        statement = (
+            insert(PackageArchiveRow)
+            .values(**values)
+            .on_conflict_do_update(
+                index_elements=["key"],
+                set_={"digest": row.digest, "size": row.size, "created_at": row.created_at},
+            )
+        )
         await self.session.execute(statement)
