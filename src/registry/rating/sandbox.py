@@ -105,6 +105,18 @@ def _prlimit_argv(limits: SandboxLimits, unprivileged: bool) -> list[str]:
     return [*argv, "--"]
 
 
+def _drop_privileges() -> list[str]:
+    """util-linux `setpriv` switches to nobody before exec. Popen(user=..., group=...) would do
+    it in the forked child, where glibc's setxid broadcast can deadlock a threaded server."""
+    return [
+        str(shutil.which("setpriv")),
+        f"--reuid={NOBODY}",
+        f"--regid={NOBODY}",
+        "--clear-groups",
+        "--",
+    ]
+
+
 def _prepare(workdir: Path, code: str, unprivileged: bool) -> None:
     """Write the script; hand the directory to nobody when the run drops privileges."""
     (workdir / "main.py").write_text(code, encoding="utf-8")
@@ -142,8 +154,15 @@ class Sandbox:
             unshare = shutil.which("unshare")
             self._unshare = bool(unshare) and self._probe([str(unshare), "--net", "--", "true"])
         if self._nobody is None:
-            self._nobody = os.getuid() == 0 and self._probe(
-                [self.python, "-c", "pass"], user=NOBODY, group=NOBODY, extra_groups=[]
+            # Dropping to nobody needs the interpreter, the venv and the work dir readable by
+            # nobody, which this deployment does not guarantee; opt in with
+            # REGISTRY_SANDBOX_AS_NOBODY=1 where it holds (setpriv, never Popen(user=...):
+            # glibc's setxid in a child forked from a threaded server can deadlock).
+            self._nobody = (
+                os.environ.get("REGISTRY_SANDBOX_AS_NOBODY") == "1"
+                and os.getuid() == 0
+                and shutil.which("setpriv") is not None
+                and self._probe([*_drop_privileges(), self.python, "-c", "pass"])
             )
         return {"network_namespace": self._unshare, "unprivileged_user": self._nobody}
 
@@ -175,11 +194,11 @@ class Sandbox:
         if shutil.which("prlimit") is None:
             raise RuntimeError("prlimit (util-linux) is required to run sandboxed code")
         argv = [*_prlimit_argv(self.limits, caps["unprivileged_user"]), *argv]
+        # Outermost first at run time: unshare (needs root), then drop to nobody, then prlimit.
+        if caps["unprivileged_user"]:
+            argv = [*_drop_privileges(), *argv]
         if caps["network_namespace"]:
             argv = [str(shutil.which("unshare")), "--net", "--", *argv]
-        extra: dict[str, object] = {}
-        if caps["unprivileged_user"]:
-            extra = {"user": NOBODY, "group": NOBODY, "extra_groups": []}
         started = time.perf_counter()
         process = await asyncio.create_subprocess_exec(
             *argv,
@@ -189,7 +208,6 @@ class Sandbox:
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,  # its own process group, so a timeout kills every child
-            **extra,  # type: ignore[arg-type]
         )
         timed_out = False
         try:
