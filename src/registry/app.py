@@ -39,6 +39,7 @@ from registry.search.service import SearchService
 from registry.sources.hub import SourceRegistry
 from registry.storage.factory import build_blob_store
 from registry.versions.service import VersionsListener
+from registry.web.sections import add_sections
 from registry.web.setup import build_web_service, close_web_service
 
 log = logging.getLogger("registry")
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         svc.rating.set_parent_lookup(lookups)
         svc.packages.dependencies = lookups
         svc.lineage.ratings = StoredRatings()
+        add_sections(svc)
         _add_probes(svc, sources, search)
         async with db.unit_of_work(write=True) as uow:
             await auth.ensure_default_admin(uow)

@@ -82,9 +82,11 @@ def test_token_budget_is_shared_by_two_processes(start_server: Callable[[], Serv
 
     async def hammer() -> list[int]:
         headers = {"X-Authorization": token}
-        # 1040 queued requests over 100 connections: no pool timeout, only a read timeout.
-        timeout = httpx.Timeout(30, pool=None)
-        async with httpx.AsyncClient(headers=headers, timeout=timeout) as ac:
+        # 1040 queued requests over 50 connections: no pool timeout; connect and read get 60 s
+        # (a shared 2-core machine under other load once took over 30 s to accept).
+        timeout = httpx.Timeout(60, pool=None)
+        limits = httpx.Limits(max_connections=50)
+        async with httpx.AsyncClient(headers=headers, timeout=timeout, limits=limits) as ac:
             calls = [
                 ac.get(f"{server.url}/users/{ADMIN}")
                 for server in (first, second)

@@ -151,3 +151,36 @@ async def test_a_failing_mirror_is_retried_then_reported(
     assert "no longer serves" in mirror[0]["error"]
     health = await client.get("/health/components")
     assert "jobs_failed" in str(health.json())
+
+
+async def test_a_late_mirror_write_never_marks_another_artifacts_file(
+    client: httpx.AsyncClient, registry_app: Starlette
+) -> None:
+    """A mirror that finishes after its artifact is gone must not touch a file that reused its
+    row id (SQLite reuses the highest rowids after a delete or a reset)."""
+    from registry.db.models.packages import PackageFileRow
+    from registry.db.repositories.packages import PackageRepository
+
+    svc = registry_app.state.services
+    created = await client.post(
+        "/artifact/model", json={"url": f"{HF}/google-bert/bert-base-uncased"}
+    )
+    gone_id = created.json()["metadata"]["id"]
+    async with svc.db.unit_of_work() as uow:
+        stale = (await PackageRepository(uow.session).files([gone_id]))[0]
+    assert (await client.delete(f"/artifacts/model/{gone_id}")).status_code == 200
+    # Another artifact's file now holds the same row id (made explicit, so every backend sees
+    # the collision SQLite produces on its own).
+    other = await client.post("/artifact/code", json={"url": f"{GH}/openai/whisper"})
+    other_id = other.json()["metadata"]["id"]
+    async with svc.db.unit_of_work(write=True) as uow:
+        repo = PackageRepository(uow.session)
+        await repo.replace_files(
+            other_id,
+            [PackageFileRow(id=stale.id, artifact_id=other_id, path="victim.bin", part="weights")],
+        )
+    async with svc.db.unit_of_work(write=True) as uow:
+        assert not await PackageRepository(uow.session).mark_stored(stale, "f" * 64, 1)
+    async with svc.db.unit_of_work() as uow:
+        (victim,) = await PackageRepository(uow.session).files([other_id])
+    assert victim.id == stale.id and victim.digest is None and not victim.stored

@@ -105,6 +105,7 @@ async def test_cursor_pages_through_everything(client: httpx.AsyncClient) -> Non
         ({"types": ["widget"]}, 400, "types"),
         ({"colour": "red"}, 400, "colour"),
         ({"version": 5}, 400, "version"),
+        ({"trust": "trusted"}, 400, "trust"),
     ],
 )
 async def test_errors_name_the_problem(
@@ -114,6 +115,27 @@ async def test_errors_name_the_problem(
     assert response.status_code == status, response.text
     assert_conforms(response)
     assert needle in response.text
+
+
+async def test_trust_filter_keeps_models_by_their_stored_status(client: httpx.AsyncClient) -> None:
+    items = await register(client)
+    trusty = await client.post("/artifact/model", json={"url": f"{HF}/trusty/stdlib-demo"})
+    assert trusty.status_code == 201, trusty.text
+    items["trusty"] = trusty.json()["metadata"]
+    models = [items[key]["id"] for key in ("bert", "sst2", "bare", "trusty")]
+    status = {}
+    for artifact_id in models:
+        report = await client.get(f"/artifact/model/{artifact_id}/trust")
+        assert report.status_code == 200, report.text
+        status[artifact_id] = report.json()["status"]
+    vetted = {a for a in models if status[a] == "vetted"}
+    unvetted = {a for a in models if status[a] == "unvetted"}
+    assert vetted and unvetted  # the fake hub holds both kinds, so the filter must split them
+    assert set(ids(await search(client, trust="vetted"))) == vetted
+    assert set(ids(await search(client, trust="unvetted"))) == unvetted
+    # Combined with other filters, and datasets/code (never rated) are never "unvetted".
+    assert ids(await search(client, trust="vetted", name="stdlib-demo")) == [items["trusty"]["id"]]
+    assert ids(await search(client, trust="unvetted", name="stdlib-demo")) == []
 
 
 async def test_cursor_of_another_query_is_refused(client: httpx.AsyncClient) -> None:

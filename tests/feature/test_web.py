@@ -5,57 +5,21 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest_asyncio
 from starlette.applications import Starlette
 
 from tests.conftest import ADMIN, ADMIN_PASSWORD
-from tests.feature.conftest import HF
-
-WebClient = Callable[..., Awaitable[httpx.AsyncClient]]
-
-
-def token_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, html[:500]
-    return match.group(1)
-
-
-def _browser_like(app: Starlette) -> httpx.AsyncClient:
-    # Not the shared `anon` client: its openapi.yaml check is for REST paths, not pages.
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://registry.test"
-    )
+from tests.feature.conftest import HF, WebClient, browser_like, token_of
 
 
 @pytest_asyncio.fixture
 async def anon(registry_app: Starlette, fresh: str) -> AsyncIterator[httpx.AsyncClient]:
     """A browser without a session, on a freshly reset registry."""
-    async with _browser_like(registry_app) as client:
+    async with browser_like(registry_app) as client:
         yield client
-
-
-@pytest_asyncio.fixture
-async def web(registry_app: Starlette, fresh: str) -> AsyncIterator[WebClient]:
-    """Factory: a browser-like client signed in through the form (admin by default)."""
-    opened: list[httpx.AsyncClient] = []
-
-    async def factory(name: str = ADMIN, password: str = ADMIN_PASSWORD) -> httpx.AsyncClient:
-        client = _browser_like(registry_app)
-        opened.append(client)
-        form = await client.get("/ui/login")
-        signed = await client.post(
-            "/ui/login",
-            data={"csrf_token": token_of(form.text), "name": name, "password": password},
-        )
-        assert signed.status_code == 303, signed.text
-        return client
-
-    yield factory
-    for client in opened:
-        await client.aclose()
 
 
 async def test_pages_need_a_session(anon: httpx.AsyncClient) -> None:

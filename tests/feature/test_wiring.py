@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from tests.feature.conftest import HF
+from tests.feature.test_rating import settled
 
 BERT = f"{HF}/google-bert/bert-base-uncased"
 SST2 = f"{HF}/acme/bert-finetuned-sst2"
@@ -20,6 +21,9 @@ async def _create(client: httpx.AsyncClient, url: str) -> str:
 async def test_tree_score_is_the_parents_net_score(client: httpx.AsyncClient) -> None:
     bert = await _create(client, BERT)
     sst2 = await _create(client, SST2)
+    # Both sandbox runs change net scores; the child must follow its parent's final one.
+    await settled(client, bert)
+    await settled(client, sst2)
     parent = (await client.get(f"/artifact/model/{bert}/rate")).json()
     child = (await client.get(f"/artifact/model/{sst2}/rate")).json()
     assert child["tree_score"] == pytest.approx(parent["net_score"])
@@ -31,6 +35,8 @@ async def test_child_registered_first_gets_its_tree_score_when_the_parent_arrive
     sst2 = await _create(client, SST2)
     assert (await client.get(f"/artifact/model/{sst2}/rate")).json()["tree_score"] == 0
     bert = await _create(client, BERT)
+    await settled(client, bert)
+    await settled(client, sst2)
     parent = (await client.get(f"/artifact/model/{bert}/rate")).json()
     child = (await client.get(f"/artifact/model/{sst2}/rate")).json()
     assert child["tree_score"] == pytest.approx(parent["net_score"])

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from registry.artifacts.schemas import ArtifactType
 from registry.artifacts.service import ArtifactService, Draft
+from registry.auth.schemas import Principal
 from registry.config import Settings
 from registry.db.engine import Database
 from registry.db.models import ArtifactRow
@@ -65,6 +66,18 @@ class Content:
     size: int
     filename: str
     media_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartsSummary:
+    """A stored package at a glance: its version, how much is mirrored, each part's size."""
+
+    version: str | None
+    origin: str
+    files: int
+    stored: int
+    size: int
+    parts: list[tuple[Part, int, int]]  # part, file count, bytes (datasets: with dependencies)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +165,27 @@ class PackageService:
             raise
         return draft, staged
 
+    async def upload(
+        self,
+        principal: Principal,
+        artifact_type: ArtifactType,
+        name: str,
+        version: str,
+        chunks: AsyncIterable[bytes],
+    ) -> ArtifactRow:
+        """Register a zip as an artifact (REST and the upload page); a refusal leaves nothing."""
+        async with self.db.unit_of_work() as uow:
+            await self.ensure_new(uow, artifact_type, name, version)
+        draft, staged = await self.stage_upload(artifact_type, name, version, chunks)
+        try:
+            async with self.db.unit_of_work(write=True) as uow:
+                row = await self.artifacts.register(uow, principal, draft)
+        except BaseException:
+            await self.discard(staged)  # a refused registration leaves no blob behind
+            raise
+        await self.artifacts.committed(row, True)
+        return row
+
     async def discard(self, staged: StagedUpload) -> None:
         """Remove the blobs of an upload that was refused after staging."""
         await discard_blobs(self.blobs, staged.new_blobs)
@@ -200,7 +234,7 @@ class PackageService:
     async def _store(self, row: ArtifactRow, file: PackageFileRow) -> None:
         info = await self.fetcher.fetch(row, file)
         async with self.db.unit_of_work(write=True) as uow:
-            await PackageRepository(uow.session).mark_stored(file.id or 0, info.digest, info.size)
+            await PackageRepository(uow.session).mark_stored(file, info.digest, info.size)
         file.digest, file.size, file.stored = info.digest, info.size, True
 
     # -- downloads -------------------------------------------------------------------------
@@ -307,6 +341,29 @@ class PackageService:
             total += size
             result[dep.id] = {"standalone_cost": _mb(size), "total_cost": _mb(size)}
         return {row.id: {"standalone_cost": _mb(own), "total_cost": _mb(total)}, **result}
+
+    async def parts(self, uow: UnitOfWork, row: ArtifactRow) -> PartsSummary | None:
+        """What a download of each part holds (files, bytes); None when nothing is stored."""
+        repo = PackageRepository(uow.session)
+        package = await repo.get(row.id)
+        files = await repo.files([row.id])
+        if package is None or not files:
+            return None
+        counts = {part: [0, 0] for part in Part}
+        members = [_Member(row, f, f.path) for f in files]
+        members += await self._dependency_datasets(uow, row)
+        for member in members:
+            tally = counts[Part(member.file.part) if member.owner is row else Part.datasets]
+            tally[0] += 1
+            tally[1] += member.file.size
+        return PartsSummary(
+            version=package.version,
+            origin=package.origin,
+            files=len(files),
+            stored=sum(1 for f in files if f.stored),
+            size=sum(f.size for f in files),
+            parts=[(part, n, size) for part, (n, size) in counts.items() if n],
+        )
 
     @staticmethod
     async def _size(uow: UnitOfWork, row: ArtifactRow) -> int:

@@ -18,7 +18,7 @@ from urllib.parse import quote
 import semver
 
 from registry.artifacts.schemas import check_name
-from registry.errors import ValidationError
+from registry.errors import PayloadTooLargeError, ValidationError
 from registry.packages.archive import file_chunks, member_chunks, remove_file, spool
 from registry.packages.zipcheck import ZipEntry, ZipLimits, ZipRejectedError, inspect_zip
 from registry.sources.base import SourceFile, SourceInfo
@@ -54,6 +54,12 @@ def check_upload_name(name: str | None) -> str:
         return check_name(name)
     except ValueError as exc:
         raise ValidationError(f"invalid name: {exc}") from None
+
+
+def check_declared_size(content_length: str | None, limit: int) -> None:
+    """413 before any byte is read when the declared body is over the upload limit."""
+    if content_length and content_length.isdigit() and int(content_length) > limit:
+        raise PayloadTooLargeError(f"the upload is larger than {limit} bytes")
 
 
 def upload_url(name: str, version: str) -> str:

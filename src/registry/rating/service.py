@@ -308,4 +308,8 @@ class RatingService:
             row.reproducibility_detail = {"repo_ids": repo_ids, **outcome.as_dict()}
             self.settle(row, await self._parent_scores(uow, job.artifact_id))
             await repo.save(row)
+            # The new net score feeds the descendants' tree_score, as in store().
+            await self.parent_rating_changed(
+                uow, await self.parents.registered_descendant_ids(uow, job.artifact_id)
+            )
         return {"case": outcome.case, "score": outcome.score, "reason": outcome.reason}

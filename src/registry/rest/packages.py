@@ -10,12 +10,12 @@ from starlette.routing import Route
 
 from registry.artifacts.schemas import artifact_of
 from registry.artifacts.service import parse_id, parse_type
-from registry.errors import PayloadTooLargeError, ValidationError
+from registry.errors import ValidationError
 from registry.jobs.service import job_view
 from registry.packages.parts import parse_part
 from registry.packages.ranges import RangeNotSatisfiableError, parse_range
 from registry.packages.service import Content
-from registry.packages.upload import check_upload_name, check_version
+from registry.packages.upload import check_declared_size, check_upload_name, check_version
 from registry.rest.support import Services, authenticate, base_url, json_response, services
 
 ZIP_TYPES = frozenset(
@@ -36,20 +36,10 @@ async def upload(request: Request) -> Response:
             f"not {content_type[:64]}"
         )
     svc = services(request)
-    limit = svc.settings.package_max_upload_bytes
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLargeError(f"the upload is larger than {limit} bytes")
-    async with svc.db.unit_of_work() as uow:
-        await svc.packages.ensure_new(uow, artifact_type, name, version)
-    draft, staged = await svc.packages.stage_upload(artifact_type, name, version, request.stream())
-    try:
-        async with svc.db.unit_of_work(write=True) as uow:
-            row = await svc.artifacts.register(uow, principal, draft)
-    except BaseException:
-        await svc.packages.discard(staged)  # a refused registration leaves no blob behind
-        raise
-    await svc.artifacts.committed(row, True)
+    check_declared_size(
+        request.headers.get("content-length"), svc.settings.package_max_upload_bytes
+    )
+    row = await svc.packages.upload(principal, artifact_type, name, version, request.stream())
     return json_response(artifact_of(row, base_url(request)), status_code=201)
 
 
@@ -65,10 +55,10 @@ async def download(request: Request) -> Response:
     content = await svc.packages.content(row, part)
     async with svc.db.unit_of_work(write=True) as uow:
         await svc.audit.record(uow, principal, row, "DOWNLOAD")
-    return await _serve(request, svc, content)
+    return await serve_content(request, svc, content)
 
 
-async def _serve(request: Request, svc: Services, content: Content) -> Response:
+async def serve_content(request: Request, svc: Services, content: Content) -> Response:
     """307 to the store when it presigns; else stream with ETag, Range and Content-Length."""
     url = await svc.blobs.presign(
         content.digest, expires_in=svc.settings.presign_seconds, filename=content.filename

@@ -10,18 +10,16 @@ from starlette.routing import Route
 
 from registry.artifacts.schemas import (
     ArtifactCreateRequest,
-    ArtifactType,
     artifact_of,
     metadata_of,
 )
 from registry.artifacts.service import parse_id
 from registry.db.models import ArtifactRow
 from registry.db.models.rating import RatingRow
-from registry.errors import RegistryError, ValidationError
+from registry.errors import ValidationError
 from registry.ids import isoformat_z
 from registry.rating import trust
-from registry.rating.engine import Computed
-from registry.rating.listener import RATING, RATING_ERROR, gate
+from registry.rating.ingest import ingest_model
 from registry.rest.support import (
     authenticate,
     base_url,
@@ -84,19 +82,7 @@ async def ingest(request: Request) -> Response:
     principal = await authenticate(request, "upload")
     body = parse_model(ArtifactCreateRequest, await read_json(request))
     svc = services(request)
-    if svc.rating.sources.parse(body.url).kind != "hf_model":
-        raise ValidationError("ingest takes a public Hugging Face model URL")
-    draft = await svc.artifacts.prepare(ArtifactType.model, body)
-    error = draft.annotations.get(RATING_ERROR)
-    if isinstance(error, RegistryError):
-        raise error
-    computed = draft.annotations.get(RATING)
-    if not isinstance(computed, Computed):  # pragma: no cover - the listener always sets one
-        raise RegistryError("the model was not rated")
-    gate(computed)  # 424 with the failing metrics; nothing has been stored
-    async with svc.db.unit_of_work(write=True) as uow:
-        row = await svc.artifacts.register(uow, principal, draft)
-    await svc.artifacts.committed(row, True)
+    row = await ingest_model(svc.artifacts, svc.rating, principal, body)
     return json_response(artifact_of(row, base_url(request)), status_code=201)
 
 

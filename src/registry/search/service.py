@@ -12,7 +12,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
@@ -37,6 +37,7 @@ class ArtifactSearchRequest(BaseModel):
     types: list[ArtifactType] | None = None
     regex: StrictStr | None = None
     version: StrictStr | None = None
+    trust: Literal["vetted", "unvetted"] | None = None
     limit: StrictInt | None = None
     cursor: StrictStr | None = None
 
@@ -74,7 +75,7 @@ class SearchPage:
 def _fingerprint(request: ArtifactSearchRequest) -> str:
     """Ties a cursor to its query, so a cursor replayed with other filters is refused."""
     types = sorted(t.value for t in request.types) if request.types else []
-    canonical = json.dumps([request.name, types, request.regex, request.version])
+    canonical = json.dumps([request.name, types, request.regex, request.version, request.trust])
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
@@ -133,6 +134,7 @@ class SearchService:
             name=request.name,
             types=[t.value for t in request.types] if request.types else None,
             bounds=version_range.bounds() if version_range else None,
+            trust=request.trust,
         )
         deadline = time.monotonic() + self.settings.search_budget_seconds
         repo = SearchRepository(uow.session)

@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from registry.artifacts.schemas import ArtifactType
 from registry.auth.schemas import Permission, Principal
 from registry.errors import PermissionDeniedError, RegistryError
 from registry.rest.support import Services, services
@@ -67,10 +68,13 @@ class Page:
             )
         return principal
 
-    async def form(self) -> FormData:
-        """The submitted form, after checking its origin and its CSRF token."""
+    async def form(self, max_files: int = 0) -> FormData:
+        """The submitted form, after checking its origin and its CSRF token.
+
+        Files (upload page only) are spooled to disk by the multipart parser, never held whole.
+        """
         check_origin(self.request)
-        form = await self.request.form(max_files=0, max_fields=FORM_FIELDS_CAP)
+        form = await self.request.form(max_files=max_files, max_fields=FORM_FIELDS_CAP)
         if self.session is None or not self.session.csrf_ok(_field(form, "csrf_token")):
             raise CsrfError("the form expired or did not come from this site; reload and retry")
         return form
@@ -92,6 +96,33 @@ class Page:
         }
         html = web.templates.get_template(template).render(base | (context or {}))
         return HTMLResponse(html, status_code=status_code, headers=headers)
+
+    def render_form(
+        self, folder: str, context: dict[str, Any], status_code: int = 200
+    ) -> HTMLResponse:
+        """A form page: only the form (`_form.html`) for htmx, else the page (`index.html`)."""
+        template = "_form.html" if self.is_htmx else "index.html"
+        return self.render(f"{folder}/{template}", context, status_code)
+
+
+def artifact_form(
+    current: Page,
+    folder: str,
+    values: dict[str, str],
+    error: dict[str, Any] | None = None,
+    error_field: str = "",
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    """Render a form that creates an artifact (register, upload), with the error on its field."""
+    context = {
+        "values": values,
+        "types": [t.value for t in ArtifactType],
+        "error": error,
+        "error_field": error_field,
+        **extra,
+    }
+    return current.render_form(folder, context, status)
 
 
 def _field(form: FormData, name: str) -> str | None:

@@ -6,7 +6,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Receive, Scope, Send
 
-from registry.web.pages import account, admin, artifact, dashboard, directory, register
+from registry.web.pages import account, admin, artifact, dashboard, directory, register, upload
 from registry.web.security import SecurityHeaders
 
 _HEADERS = [Middleware(SecurityHeaders)]
@@ -29,6 +29,14 @@ ROUTES: list[BaseRoute] = [
     _page("/ui/logout", account.logout, ["POST"]),
     _page("/ui/artifacts", directory.directory, ["GET"]),
     _page("/ui/artifacts/{artifact_type}/{id}", artifact.artifact_page, ["GET"]),
+    _page("/ui/artifacts/{artifact_type}/{id}/download", artifact.download, ["GET"]),
+    _page("/ui/artifacts/{artifact_type}/{id}/mirror", artifact.mirror, ["POST"]),
+    _page("/ui/artifacts/model/{id}/rate", artifact.rate, ["POST"]),
+    _page("/ui/artifacts/model/{id}/license-check", artifact.license_check, ["POST"]),
+    _page("/ui/upload", upload.upload_page, ["GET"]),
+    _page("/ui/upload", upload.upload_submit, ["POST"]),
+    _page("/ui/ingest", upload.ingest_page, ["GET"]),
+    _page("/ui/ingest", upload.ingest_submit, ["POST"]),
     _page("/ui/register", register.register_page, ["GET"]),
     _page("/ui/register", register.register_submit, ["POST"]),
     _page("/ui/users", admin.users_page, ["GET"]),

@@ -98,6 +98,12 @@ def test_register_by_url_refuses_bad_input_then_succeeds(
     page.get_by_role("button", name="Register").click()
     page.wait_for_url(re.compile(r"/ui/artifacts/code/\d+$"))
     assert page.get_by_role("heading", level=1).inner_text().startswith("openai-whisper")
+    check_page(page, screenshots, "06b-code-artifact")
+
+    missing = page.goto("/ui/artifacts/model/987654321")
+    assert missing.status == 404
+    assert page.get_by_role("heading", level=1).count() == 1
+    check_page(page, screenshots, "06c-not-found")
 
 
 def test_dashboard_reflects_traffic_within_seconds(
@@ -164,3 +170,103 @@ def test_pages_send_security_headers_and_sign_out(page: Any, web_server: ServerP
     page.wait_for_url(re.compile(r"/ui/login"))
     page.goto("/ui/artifacts")
     page.wait_for_url(re.compile(r"/ui/login"))
+
+
+def test_upload_a_zip_with_progress_then_download_a_part(
+    page: Any, screenshots: Path, api: httpx.Client, tmp_path: Path
+) -> None:
+    from tests.unit.packages import zips
+
+    package = tmp_path / "browser-package.zip"
+    package.write_bytes(zips.tiny_zip())
+    sign_in(page)
+    page.get_by_role("link", name="Upload", exact=True).click()
+    page.wait_for_url(re.compile(r"/ui/upload$"))
+    check_page(page, screenshots, "10-upload")
+    page.get_by_label("Name").fill("browser-tiny")
+    page.get_by_label("Version").fill("2.0.0")
+    page.get_by_label("Zip file").set_input_files(str(package))
+    page.get_by_role("button", name="Upload").click()
+    page.wait_for_url(re.compile(r"/ui/artifacts/model/\d+$"))
+    artifact_id = page.url.rsplit("/", 1)[1]
+    assert page.get_by_role("heading", level=1).inner_text().startswith("browser-tiny")
+    assert "Version 2.0.0" in page.locator("#section-downloads").locator("..").inner_text()
+    check_page(page, screenshots, "11-uploaded-package")
+
+    link = page.get_by_role("link", name=re.compile(r"^Download config \("))
+    link.focus()
+    with page.expect_download() as info:
+        page.keyboard.press("Enter")
+    downloaded = Path(info.value.path()).read_bytes()
+    expected = api.get(f"/artifacts/model/{artifact_id}/download", params={"part": "config"})
+    assert expected.status_code == 200
+    assert downloaded == expected.content and downloaded[:2] == b"PK"
+
+
+def test_a_bad_upload_shows_a_visible_error_and_stores_nothing(
+    page: Any, screenshots: Path, api: httpx.Client, tmp_path: Path
+) -> None:
+    from tests.unit.packages import zips
+
+    hostile = tmp_path / "escape.zip"
+    hostile.write_bytes(zips.traversal_zip())
+    before = len(api.post("/artifacts", json=[{"name": "*"}]).json())
+    sign_in(page)
+    page.goto("/ui/upload")
+    page.get_by_label("Name").fill("browser-hostile")
+    page.get_by_label("Zip file").set_input_files(str(hostile))
+    page.get_by_role("button", name="Upload").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert alert.is_visible() and "Nothing was stored" in alert.inner_text()
+    field = page.get_by_label("Zip file")
+    assert field.get_attribute("aria-invalid") == "true"
+    assert field.get_attribute("aria-describedby") == "upload-error"
+    # The swap moved focus to the error so keyboard and screen-reader users land on it.
+    assert page.evaluate("document.activeElement && document.activeElement.id") == "upload-error"
+    # The progress bar outlives the swapped form: it reached the end, and the status says why
+    # the upload still failed.
+    assert page.get_by_label("Upload progress").get_attribute("value") == "100"
+    assert "refused the package" in page.locator("#upload-status").inner_text()
+    check_page(page, screenshots, "12-upload-refused")
+    assert len(api.post("/artifacts", json=[{"name": "*"}]).json()) == before
+
+
+def test_ingest_refusal_lists_the_failing_metrics(page: Any, screenshots: Path) -> None:
+    sign_in(page)
+    page.get_by_role("link", name="Ingest", exact=True).click()
+    page.wait_for_url(re.compile(r"/ui/ingest$"))
+    check_page(page, screenshots, "13-ingest")
+    page.get_by_label("Hugging Face model URL").fill("https://huggingface.co/nobody/bare-model")
+    page.get_by_role("button", name="Rate and ingest").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "Refused:" in alert.inner_text()
+    assert page.get_by_role("cell", name="below the bar").count() >= 1
+    check_page(page, screenshots, "14-ingest-refused")
+
+
+def test_model_page_sections_and_version_filter(
+    page: Any, screenshots: Path, api: httpx.Client, seeded: dict[str, str]
+) -> None:
+    child = api.post(
+        "/artifact/model", json={"url": "https://huggingface.co/acme/bert-finetuned-sst2"}
+    )
+    assert child.status_code in (201, 409), child.text
+    sign_in(page)
+    page.get_by_label("Version range").fill("^1.0.0")
+    page.wait_for_url(re.compile(r"version=%5E1\.0\.0"))
+    link = page.get_by_role("link", name="bert-base-uncased")
+    link.wait_for()
+    assert page.get_by_role("link", name="bert-finetuned-sst2").count() == 0
+    check_page(page, screenshots, "15-version-filter")
+    page.get_by_label("Version range").fill("")
+    page.get_by_label("Search").fill("bert-finetuned-sst2")
+    page.get_by_role("link", name="bert-finetuned-sst2").click()
+    page.wait_for_url(re.compile(r"/ui/artifacts/model/\d+$"))
+    assert page.get_by_role("img", name="Lineage of bert-finetuned-sst2").count() == 1
+    assert page.locator("meter").count() >= 8
+    page.get_by_label("GitHub project to use it with").fill("https://github.com/openai/whisper")
+    page.get_by_role("button", name="Check compatibility").click()
+    page.locator("#license-result .alert").wait_for()
+    check_page(page, screenshots, "16-model-sections")

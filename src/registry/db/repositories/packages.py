@@ -48,13 +48,23 @@ class PackageRepository:
         self.session.add_all(rows)
         await self.session.flush()
 
-    async def mark_stored(self, file_id: int, digest: str, size: int) -> None:
-        """Record that a file's blob is committed under digest."""
-        await self.session.execute(
+    async def mark_stored(self, file: PackageFileRow, digest: str, size: int) -> bool:
+        """Record that a file's blob is committed under digest; False if the file is gone.
+
+        Matched on id, artifact and path, not id alone: a mirror that finishes after its
+        artifact was deleted (or the registry reset) must not mark another artifact's file
+        that reused the id (SQLite reuses the highest rowids).
+        """
+        result = await self.session.execute(
             update(PackageFileRow)
-            .where(col(PackageFileRow.id) == file_id)
+            .where(
+                col(PackageFileRow.id) == file.id,
+                col(PackageFileRow.artifact_id) == file.artifact_id,
+                col(PackageFileRow.path) == file.path,
+            )
             .values(digest=digest, size=size, stored=True)
         )
+        return bool(getattr(result, "rowcount", 0))
 
     async def delete_for(self, artifact_id: str) -> None:
         """Forget an artifact's package (its blobs stay: they may be shared by content)."""

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from registry.db.models import ArtifactRow
+from registry.db.models.rating import RatingRow
 from registry.db.models.search import ArtifactVersionRow
 from registry.errors import PayloadTooLargeError
 from registry.search.literals import LiteralQuery
@@ -37,6 +38,7 @@ class ScanFilter:
     regexp: str | None = None  # SQLite: pushed down as REGEXP (RE2)
     literals: LiteralQuery | None = None  # PostgreSQL: trigram-indexed LIKE prefilter
     fold_case: bool = False
+    trust: str | None = None  # vetted | unvetted: models whose stored rating has this status
 
 
 ScanRow = tuple[int, str, str, str, str]  # seq, id, name, type, card_text ("" unless asked)
@@ -129,6 +131,13 @@ class SearchRepository:
             )
         if where.bounds is not None:
             statement = statement.where(_has_version_within(where.bounds))
+        if where.trust is not None:
+            statement = statement.where(
+                exists().where(
+                    col(RatingRow.artifact_id) == col(ArtifactRow.id),
+                    col(RatingRow.status) == where.trust,
+                )
+            )
         statement = statement.order_by(col(ArtifactRow.seq)).limit(limit)
         try:
             result = await self.session.execute(statement)

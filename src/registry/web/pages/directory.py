@@ -1,4 +1,5 @@
-"""The directory: enumerate, search by exact name or regex, filter by type, paginate."""
+"""The directory: enumerate, search by exact name or regex, filter by type, version range and
+trust status, paginate (pages by number; with a version or trust filter, by cursor)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from urllib.parse import urlencode
 from starlette.responses import Response
 
 from registry.artifacts.schemas import ArtifactQuery, ArtifactType
-from registry.errors import NotFoundError, ValidationError
+from registry.db.repositories import UnitOfWork
+from registry.errors import NotFoundError, PayloadTooLargeError, ValidationError
+from registry.search.service import ArtifactSearchRequest
 from registry.web.context import Page, page
 
 PAGE_SIZE = 20
 MODES = {"name": "Exact name", "regex": "Regular expression (names and cards)"}
+TRUST = {"vetted": "Vetted models", "unvetted": "Unvetted models"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,10 +27,26 @@ class Query:
     mode: str
     type: str
     page: int
+    version: str = ""
+    trust: str = ""
+    cursor: str = ""
 
-    def url(self, page_number: int) -> str:
+    @property
+    def filtered(self) -> bool:
+        """True when the search extension answers (version or trust filter): cursor pages."""
+        return bool(self.version or self.trust)
+
+    def url(self, page_number: int, cursor: str = "") -> str:
         """The directory URL for another page of the same search."""
-        params = {"q": self.q, "mode": self.mode, "type": self.type, "page": str(page_number)}
+        params = {
+            "q": self.q,
+            "mode": self.mode,
+            "type": self.type,
+            "version": self.version,
+            "trust": self.trust,
+            "cursor": cursor,
+            "page": str(page_number),
+        }
         return "/ui/artifacts?" + urlencode({k: v for k, v in params.items() if v})
 
 
@@ -37,12 +57,36 @@ def parse_query(current: Page) -> Query:
     kind = params.get("type", "")
     raw_page = params.get("page", "1")
     number = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
+    trust = params.get("trust", "")
     return Query(
         q=params.get("q", "").strip()[:512],
         mode=mode if mode in MODES else "name",
         type=kind if kind in ArtifactType.__members__ else "",
         page=max(number, 1),
+        version=params.get("version", "").strip()[:256],
+        trust=trust if trust in TRUST else "",
+        cursor=params.get("cursor", "")[:512],
     )
+
+
+async def _filtered(
+    current: Page, uow: UnitOfWork, query: Query, versions: dict[str, list[str]]
+) -> tuple[list[tuple[str, str, str]], str | None]:
+    """One page from the search extension (the same filters as POST /artifacts/search).
+
+    Fills `versions` with each artifact's versions that satisfy the range."""
+    request = ArtifactSearchRequest(
+        name=query.q if query.q and query.mode == "name" else None,
+        regex=query.q if query.q and query.mode == "regex" else None,
+        types=[ArtifactType(query.type)] if query.type else None,
+        version=query.version or None,
+        trust=query.trust or None,  # checked against TRUST by parse_query
+        limit=PAGE_SIZE,
+        cursor=query.cursor or None,
+    )
+    found = await current.svc.search.search(uow, request)
+    versions.update({i.id: i.versions for i in found.items})
+    return [(i.id, i.name, i.type) for i in found.items], found.next_cursor
 
 
 @page
@@ -52,12 +96,19 @@ async def directory(current: Page) -> Response:
     query = parse_query(current)
     svc = current.svc
     rows: list[tuple[str, str, str]] = []
+    versions: dict[str, list[str]] = {}
     has_next = False
+    next_cursor: str | None = None
     error: str | None = None
+    error_field = "q"
     empty_reason = "No artifacts are registered yet."
     async with svc.db.unit_of_work() as uow:
         try:
-            if not query.q:
+            if query.filtered:
+                rows, next_cursor = await _filtered(current, uow, query, versions)
+                has_next = next_cursor is not None
+                empty_reason = "No artifact matches these filters."
+            elif not query.q:
                 types = [ArtifactType(query.type)] if query.type else None
                 listing = await svc.artifacts.enumerate(
                     uow,
@@ -83,15 +134,21 @@ async def directory(current: Page) -> Response:
                 empty_reason = "No artifact matches this search."
         except NotFoundError:
             empty_reason = "No artifact matches this search."
-        except ValidationError as exc:
+        except (ValidationError, PayloadTooLargeError) as exc:
             error = exc.message
+            if query.version and ("range" in error or "version" in error):
+                error_field = "version"
     context = {
         "query": query,
         "modes": MODES,
         "types": [t.value for t in ArtifactType],
         "rows": rows,
+        "versions": versions,
         "has_next": has_next,
         "error": error,
+        "error_field": error_field,
+        "next_url": query.url(query.page + 1, next_cursor) if next_cursor else None,
+        "trust_options": TRUST,
         "empty_reason": empty_reason,
     }
     status = 400 if error else 200

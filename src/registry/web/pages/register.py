@@ -11,7 +11,7 @@ from registry.artifacts.schemas import ArtifactCreateRequest, ArtifactType
 from registry.artifacts.service import parse_type
 from registry.errors import RegistryError
 from registry.rest.support import parse_model
-from registry.web.context import Page, field, page, redirect
+from registry.web.context import Page, artifact_form, field, page, redirect
 
 log = logging.getLogger("registry.web")
 FIELDS = ("url", "name", "type")
@@ -33,14 +33,7 @@ def _form(
     error_field: str = "url",
     status: int = 200,
 ) -> Response:
-    context = {
-        "values": values,
-        "types": [t.value for t in ArtifactType],
-        "error": error,
-        "error_field": error_field,
-    }
-    template = "register/_form.html" if current.is_htmx else "register/index.html"
-    return current.render(template, context, status)
+    return artifact_form(current, "register", values, error, error_field, status)
 
 
 @page
