@@ -60,8 +60,8 @@ class RequestMetrics:
             "total_requests": len(samples),
             "errors": sum(1 for s in samples if s.status >= 500),
             "client_errors": sum(1 for s in samples if 400 <= s.status < 500),
-            "p50_ms": _percentile(latencies, 0.50) * 1000,
-            "p99_ms": _percentile(latencies, 0.99) * 1000,
+            "p50_ms": round(_percentile(latencies, 0.50) * 1000, 3),
+            "p99_ms": round(_percentile(latencies, 0.99) * 1000, 3),
             "unique_clients": len({s.client for s in samples}),
             "per_route": per_route,
         }

@@ -26,7 +26,13 @@ from registry.db.models.jobs import JobRow
 from registry.db.models.packages import PackageArchiveRow, PackageFileRow
 from registry.db.repositories import UnitOfWork
 from registry.db.repositories.packages import PackageRepository
-from registry.errors import ConflictError, NotFoundError, PayloadTooLargeError, ValidationError
+from registry.errors import (
+    BlobNotFoundError,
+    ConflictError,
+    NotFoundError,
+    PayloadTooLargeError,
+    ValidationError,
+)
 from registry.ids import utcnow
 from registry.jobs.service import JobContext, JobService
 from registry.packages.archive import build_zip
@@ -239,10 +245,28 @@ class PackageService:
 
     # -- downloads -------------------------------------------------------------------------
 
-    async def content(self, row: ArtifactRow, part: Part | None) -> Content:
-        """What a download of the artifact (or one part) serves; fetched or zipped as needed."""
-        # Short read; the transfer that may follow must not hold a transaction or connection.
+    async def download(
+        self,
+        principal: Principal,
+        artifact_type: ArtifactType,
+        artifact_id: str,
+        part: Part | None,
+    ) -> Content:
+        """What a download serves (REST and pages alike), recorded in the audit trail."""
+        row, content = await self.content(artifact_type, artifact_id, part)
+        async with self.db.unit_of_work(write=True) as uow:
+            await self.artifacts.audit.record(uow, principal, row, "DOWNLOAD")
+        return content
+
+    async def content(
+        self, artifact_type: ArtifactType, artifact_id: str, part: Part | None
+    ) -> tuple[ArtifactRow, Content]:
+        """The artifact and what a download of it (or one part) serves; fetched or zipped as
+        needed."""
+        # One short read (the artifact, its package and files); the transfer that may follow
+        # must not hold a transaction or connection.
         async with self.db.unit_of_work() as uow:
+            row = await self.artifacts.get(uow, artifact_type, artifact_id)
             repo = PackageRepository(uow.session)
             package = await repo.get(row.id)
             files = await repo.files([row.id])
@@ -254,21 +278,22 @@ class PackageService:
                 f"{row.type} '{row.name}' is registered by reference; its content is not stored"
             )
         label = f"{row.name}-{part.value}" if part else row.name
-        if (
-            part is None
-            and package.archive_digest
-            and await self.blobs.exists(package.archive_digest)
-        ):
-            info = await self.blobs.stat(package.archive_digest)
-            return Content(info.digest, info.size, f"{label}.zip", "application/zip")
+        if part is None and package.archive_digest:
+            try:
+                info = await self.blobs.stat(package.archive_digest)
+            except BlobNotFoundError:
+                pass  # the cached zip is gone (e.g. another blob store): build it again below
+            else:
+                return row, Content(info.digest, info.size, f"{label}.zip", "application/zip")
         if not members:
             raise NotFoundError(f"{row.type} '{row.name}' has no files in the '{part}' part")
         await self._fetch_through(members)
         archives = [m for m in members if m.file.kind == "archive"]
         if len(members) == 1 and archives:
             file = archives[0].file
-            return Content(file.digest or "", file.size, f"{label}.zip", "application/zip")
-        return await self._zip(members, f"{label}.zip")
+            content = Content(file.digest or "", file.size, f"{label}.zip", "application/zip")
+            return row, content
+        return row, await self._zip(members, f"{label}.zip")
 
     async def _dependency_datasets(self, uow: UnitOfWork, row: ArtifactRow) -> list[_Member]:
         members: list[_Member] = []

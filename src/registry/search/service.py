@@ -72,7 +72,7 @@ class SearchPage:
         }
 
 
-def _fingerprint(request: ArtifactSearchRequest) -> str:
+def query_fingerprint(request: ArtifactSearchRequest) -> str:
     """Ties a cursor to its query, so a cursor replayed with other filters is refused."""
     types = sorted(t.value for t in request.types) if request.types else []
     canonical = json.dumps([request.name, types, request.regex, request.version, request.trust])
@@ -128,7 +128,7 @@ class SearchService:
             else None
         )
         version_range = parse_range(request.version) if request.version is not None else None
-        fingerprint = _fingerprint(request)
+        fingerprint = query_fingerprint(request)
         after = decode_cursor(request.cursor, fingerprint) if request.cursor else 0
         base = ScanFilter(
             name=request.name,

@@ -55,11 +55,15 @@ class BlobStore(Protocol):
         """Stream chunks in; verify them against expected_digest if given; return the blob."""
         ...
 
-    def open(self, digest: str, *, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+    def open(
+        self, digest: str, *, start: int = 0, end: int | None = None
+    ) -> AsyncIterator[bytes | memoryview]:
         """Stream bytes [start, end) of a blob (end None = to the end) in CHUNK_SIZE pieces.
 
         Implementations are async generators; a missing blob raises BlobNotFoundError on the
         first iteration, so callers stat() first when they must answer 404 before streaming.
+        Pieces may be read-only views (the local store hands out mapped page cache, so a
+        download is never copied into Python); consumers write or hash them, never keep them.
         """
         ...
 

@@ -23,6 +23,7 @@ from registry.storage import (
     S3BlobStore,
     build_blob_store,
 )
+from registry.storage import local as local_module
 from registry.storage import s3 as s3_module
 from tests.unit.storage.conftest import Residue, make_s3_store
 
@@ -309,6 +310,45 @@ async def test_local_layout_and_local_path(tmp_path: Path) -> None:
     assert path.read_bytes() == b"hello"
     assert store.local_path(MISSING) is None
     assert all(store.local_path(bad) is None for bad in MALFORMED)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [(0, None), (1, None), (CHUNK_SIZE + 4097, 4 * CHUNK_SIZE - 1), (2 * CHUNK_SIZE - 1, None)],
+)
+async def test_local_reads_cross_mapped_windows_in_whole_pieces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, start: int, end: int | None
+) -> None:
+    monkeypatch.setattr(local_module, "WINDOW", 2 * CHUNK_SIZE)  # several windows per blob
+    store = LocalBlobStore(tmp_path)
+    data = payload(5 * CHUNK_SIZE + 777)
+    info = await store.put(feed(data))
+    assert await read(store, info.digest, start, end) == data[start:end]
+
+
+async def test_local_read_of_a_blob_cut_short_on_disk_is_a_storage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(local_module, "WINDOW", CHUNK_SIZE)
+    store = LocalBlobStore(tmp_path)
+    data = payload(3 * CHUNK_SIZE)
+    info = await store.put(feed(data))
+    reader = store.open(info.digest)
+    first = bytes(await anext(reader))
+    assert first == data[:CHUNK_SIZE]
+    path = store.local_path(info.digest)
+    assert path is not None
+    with path.open("r+b") as handle:  # damage the file behind the store's back
+        handle.truncate(CHUNK_SIZE + 10)
+    assert bytes(await anext(reader)) == data[CHUNK_SIZE : CHUNK_SIZE + 10]
+    with pytest.raises(StorageError, match="shorter than its recorded size"):
+        await anext(reader)
+
+
+async def test_local_read_of_an_empty_blob_yields_nothing(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    info = await store.put(feed(b""))
+    assert [piece async for piece in store.open(info.digest)] == []
 
 
 async def test_local_check_fails_when_the_root_is_not_a_directory(tmp_path: Path) -> None:

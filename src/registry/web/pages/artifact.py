@@ -61,11 +61,7 @@ async def download(current: Page) -> Response:
     artifact_id = parse_id(request.path_params["id"])
     part = parse_part(request.query_params.get("part"))
     svc = current.svc
-    async with svc.db.unit_of_work() as uow:
-        row = await svc.artifacts.get(uow, artifact_type, artifact_id)
-    content = await svc.packages.content(row, part)
-    async with svc.db.unit_of_work(write=True) as uow:
-        await svc.audit.record(uow, principal, row, "DOWNLOAD")
+    content = await svc.packages.download(principal, artifact_type, artifact_id, part)
     return await serve_content(request, svc, content)
 
 
