@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export REGISTRY_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: serve test lint format venv test-venv clean postgres bench web chromium graphql-schema bench-search
+.PHONY: serve test lint format venv test-venv clean postgres bench bench-tools web chromium graphql-schema bench-search
 
 venv: $(STAMP)
 $(STAMP): pyproject.toml
@@ -58,8 +58,13 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy src
 
-## bench: download benchmark vs nginx + 2 GB memory run (needs apt wrk and nginx); writes docs/performance.md
-bench: $(TEST_STAMP)
+## bench-tools: wrk (load generator) and nginx (the baseline) from Debian for `make bench`
+bench-tools:
+	@{ command -v wrk >/dev/null && command -v nginx >/dev/null; } || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx; }
+
+## bench: download benchmark vs nginx + 2 GB memory run; writes docs/performance.md
+bench: $(TEST_STAMP) bench-tools
 	$(BIN)/python -m benchmarks.bench_downloads
 
 ## graphql-schema: regenerate schema.graphql from registry.graphql.schema (CI fails on drift)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 
@@ -16,8 +17,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from registry.app import create_app
 
+    app = create_app(settings)
+    # Everything imported so far lives for the whole process; frozen, it is no longer scanned
+    # by each full collection (measured: ~45 ms pauses, the p99 of cheap requests, without).
+    gc.freeze()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=args.host or settings.host,
         port=args.port or settings.port,
         log_level=settings.log_level,

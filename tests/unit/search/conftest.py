@@ -59,8 +59,7 @@ async def load(db: Database, rows: Sequence[ArtifactRow]) -> list[ArtifactRow]:
     """Replace every artifact with `rows` (seq order = list order)."""
     async with db.unit_of_work(write=True) as uow:
         await uow.session.execute(delete(ArtifactVersionRow))
-        await uow.session.execute(delete(ArtifactRow))
+        await uow.artifacts.delete_all()
         for row in rows:
-            uow.session.add(row)
-            await uow.session.flush()
+            await uow.artifacts.add(row)
     return list(rows)

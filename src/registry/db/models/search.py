@@ -1,4 +1,5 @@
-"""Search tables: the semantic versions each artifact carries (hub git tags, uploads)."""
+"""Search tables: the semantic versions each artifact carries (hub git tags, uploads), and the
+per-bucket artifact counts that let a numeric offset skip ahead."""
 
 from __future__ import annotations
 
@@ -29,3 +30,18 @@ class ArtifactVersionRow(SQLModel, table=True):
     patch: int = Field(sa_type=sa.BigInteger)
     prerelease: str = Field(default="", max_length=128)
     source: str = Field(max_length=16)  # "git_tag" or "upload"
+
+
+class ArtifactSeqBucketRow(SQLModel, table=True):
+    """How many artifacts of a type have seq in [bucket * SEQ_BUCKET, (bucket + 1) * SEQ_BUCKET).
+
+    An offset page (the contract's POST /artifacts) sums these counts to find the bucket its
+    first row lies in, then skips fewer than SEQ_BUCKET rows: deep pages cost about the same
+    as the first, instead of a walk over every earlier row.
+    """
+
+    __tablename__ = "artifact_seq_buckets"
+
+    type: str = Field(primary_key=True, max_length=16)
+    bucket: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    n: int = 0

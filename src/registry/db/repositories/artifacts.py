@@ -6,10 +6,15 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, true
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from registry.db.models import ArtifactRow
+from registry.db.models.search import ArtifactSeqBucketRow
+
+SEQ_BUCKET = 1024  # seqs per counted bucket: an offset page skips fewer rows than this
 
 # Columns needed to answer a listing; cards stay out of enumeration queries.
 SUMMARY_COLUMNS = (
@@ -33,10 +38,23 @@ class ArtifactRepository:
         self.session = session
 
     async def add(self, row: ArtifactRow) -> ArtifactRow:
-        """Insert an artifact."""
+        """Insert an artifact (and count it in its seq bucket)."""
         self.session.add(row)
         await self.session.flush()
+        assert row.seq is not None
+        await self._count(row.type, row.seq, 1)
         return row
+
+    async def _count(self, artifact_type: str, seq: int, delta: int) -> None:
+        table = ArtifactSeqBucketRow.__table__  # type: ignore[attr-defined]
+        postgres = self.session.get_bind().dialect.name == "postgresql"
+        insert = pg_insert if postgres else sqlite_insert
+        statement = insert(table).values(type=artifact_type, bucket=seq // SEQ_BUCKET, n=delta)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["type", "bucket"], set_={"n": table.c.n + delta}
+            )
+        )
 
     async def save(self, row: ArtifactRow) -> None:
         """Write a changed artifact."""
@@ -90,12 +108,20 @@ class ArtifactRepository:
         return [(r[0], r[1], r[2], r[3], dict(r[4] or {}), r[5]) for r in result.all()]
 
     async def delete(self, artifact_id: str) -> None:
-        """Delete one artifact."""
-        await self.session.execute(delete(ArtifactRow).where(col(ArtifactRow.id) == artifact_id))
+        """Delete one artifact (and uncount it)."""
+        result = await self.session.execute(
+            delete(ArtifactRow)
+            .where(col(ArtifactRow.id) == artifact_id)
+            .returning(col(ArtifactRow.seq), col(ArtifactRow.type))
+        )
+        for seq, artifact_type in result.all():
+            if seq is not None:  # always: seq is the primary key
+                await self._count(artifact_type, seq, -1)
 
     async def delete_all(self) -> None:
         """Delete every artifact (registry reset)."""
         await self.session.execute(delete(ArtifactRow))
+        await self.session.execute(delete(ArtifactSeqBucketRow))
 
     @staticmethod
     def _filtered(names: Sequence[str] | None, types: Sequence[str] | None) -> Any:
@@ -113,6 +139,11 @@ class ArtifactRepository:
         limit: int,
     ) -> list[SummaryRow]:
         """A page of artifacts matching any (names, types) condition, in registration order."""
+        start = 0
+        if offset >= SEQ_BUCKET and all(names is None for names, _ in conditions):
+            every_type = any(not types for _, types in conditions)
+            wanted = None if every_type else sorted({t for _, ts in conditions for t in ts or ()})
+            start, offset = await self._skip(wanted, offset)
         clauses = []
         for names, types in conditions:
             parts = []
@@ -123,13 +154,27 @@ class ArtifactRepository:
             clauses.append(and_(true(), *parts))
         statement = (
             select(*SUMMARY_COLUMNS)
-            .where(or_(*clauses))
+            .where(col(ArtifactRow.seq) >= start, or_(*clauses))
             .order_by(col(ArtifactRow.seq))
             .offset(offset)
             .limit(limit)
         )
         result = await self.session.execute(statement)
         return _summaries(result)
+
+    async def _skip(self, types: Sequence[str] | None, offset: int) -> tuple[int, int]:
+        """(first seq of the bucket holding row `offset`, rows to skip from there)."""
+        bucket = col(ArtifactSeqBucketRow.bucket)
+        statement = select(bucket, func.sum(col(ArtifactSeqBucketRow.n))).group_by(bucket)
+        if types is not None:
+            statement = statement.where(col(ArtifactSeqBucketRow.type).in_(types))
+        result = await self.session.execute(statement.order_by(bucket))
+        passed, last = 0, -1
+        for number, count in result.all():
+            if passed + int(count) > offset:
+                return int(number) * SEQ_BUCKET, offset - passed
+            passed, last = passed + int(count), int(number)
+        return (last + 1) * SEQ_BUCKET, 0  # past the last row: an empty page
 
     async def count_matching(self, names: Sequence[str] | None, types: Sequence[str] | None) -> int:
         """How many artifacts a filter matches (names None = every name)."""

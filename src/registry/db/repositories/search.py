@@ -85,9 +85,26 @@ class SearchRepository:
             )
 
     async def clear_budget(self) -> None:
-        """Lift the statement cap set by set_budget for the rest of the transaction."""
+        """Lift the statement cap (and plan preferences) for the rest of the transaction."""
         if self.dialect == "postgresql":
-            await self.session.execute(text("SELECT set_config('statement_timeout', '0', true)"))
+            await self.session.execute(
+                text(
+                    "SELECT set_config('statement_timeout', '0', true),"
+                    " set_config('enable_indexscan', 'on', true),"
+                    " set_config('enable_seqscan', 'on', true)"
+                )
+            )
+
+    async def prefer_bitmap_scans(self) -> None:
+        """PostgreSQL: plan the following statements of this transaction with bitmap scans, so
+        trigram-indexed LIKE narrows candidates (see scan._literal_windows for why)."""
+        if self.dialect == "postgresql":
+            await self.session.execute(
+                text(
+                    "SELECT set_config('enable_indexscan', 'off', true),"
+                    " set_config('enable_seqscan', 'off', true)"
+                )
+            )
 
     async def scan(
         self,
