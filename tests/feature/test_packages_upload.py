@@ -6,7 +6,7 @@ import hashlib
 import importlib.util
 import io
 import zipfile
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from registry.artifacts.schemas import ArtifactType
 from registry.packages.parts import Part, part_of
 from tests.feature.openapi_check import assert_conforms
 from tests.unit.packages import zips
@@ -158,6 +159,31 @@ async def test_hostile_zip_is_refused_and_leaves_nothing(
     assert blob_files(registry_app) == before
     listed = await client.post("/artifacts", json=[{"name": "*"}])
     assert listed.json() == []
+
+
+async def test_a_refused_upload_keeps_the_blobs_a_concurrent_upload_committed(
+    client: httpx.AsyncClient, registry_app: Starlette
+) -> None:
+    svc = registry_app.state.services
+    body = zips.tiny_zip()
+
+    async def feed() -> AsyncIterator[bytes]:
+        yield body
+
+    # Upload A stages first and creates every blob...
+    _, staged = await svc.packages.stage_upload(ArtifactType.model, "first", "1.0.0", feed())
+    assert staged.new_blobs
+    # ...upload B of the same bytes finds them stored, keeps no copy and commits...
+    response = await upload(client, body, name="second")
+    assert response.status_code == 201, response.text
+    second = response.json()["metadata"]["id"]
+    # ...then A is refused: B's package must still download whole.
+    await svc.packages.discard(staged)
+    download = await client.get(f"/artifacts/model/{second}/download")
+    assert download.status_code == 200
+    assert download.content == body
+    weights = await client.get(f"/artifacts/model/{second}/download", params={"part": "weights"})
+    assert weights.status_code == 200
 
 
 async def test_oversize_upload_is_413_and_leaves_nothing(

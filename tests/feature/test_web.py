@@ -272,3 +272,23 @@ async def test_static_assets_are_served_with_headers(anon: httpx.AsyncClient) ->
     assert css.status_code == 200
     assert css.headers["x-content-type-options"] == "nosniff"
     assert (await anon.get("/ui/static/nope.css")).status_code == 404
+
+
+async def test_searches_cut_by_the_time_budget_say_so(
+    web: WebClient, client: httpx.AsyncClient, registry_app: Starlette, monkeypatch: object
+) -> None:
+    response = await client.post(
+        "/artifact/model", json={"url": f"{HF}/google-bert/bert-base-uncased"}
+    )
+    assert response.status_code == 201, response.text
+    browser = await web()
+    settings = registry_app.state.services.settings
+    monkeypatch.setattr(settings, "search_budget_seconds", 1e-9)  # type: ignore[attr-defined]
+    # A filtered search pages on: the page says the budget ran out and links the next page.
+    filtered = await browser.get("/ui/artifacts?q=bert&mode=regex&trust=vetted")
+    assert filtered.status_code == 200
+    assert "reached its time budget" in filtered.text and "cursor=" in filtered.text
+    # A plain regex search cannot page on: it is the API's 413, shown on the field.
+    plain = await browser.get("/ui/artifacts?q=bert&mode=regex")
+    assert plain.status_code == 413
+    assert 'id="q-error"' in plain.text and "budget" in plain.text

@@ -8,6 +8,7 @@ import re
 import httpx
 from starlette.applications import Starlette
 
+from registry.web.render import size
 from tests.feature.conftest import GH, HF, WebClient, token_of
 from tests.unit.packages import zips
 
@@ -28,12 +29,13 @@ async def _upload_form(
     version: str = "1.0.0",
     token: str | None = None,
     headers: dict[str, str] | None = None,
+    artifact_type: str = "model",
 ) -> httpx.Response:
     if token is None:
         token = token_of((await browser.get("/ui/upload")).text)
     return await browser.post(
         "/ui/upload",
-        data={"csrf_token": token, "type": "model", "name": name, "version": version},
+        data={"csrf_token": token, "type": artifact_type, "name": name, "version": version},
         files={"file": ("package.zip", body, "application/zip")},
         headers=headers or {},
     )
@@ -82,6 +84,8 @@ async def test_download_a_part_matches_the_rest_download_and_is_audited(
         assert ours.status_code == rest.status_code == 200
         assert ours.content == rest.content and ours.headers["etag"] == rest.headers["etag"]
         assert ours.headers["content-disposition"].startswith("attachment")
+        if part is None:  # the button states the size of what the download serves
+            assert f"Download package ({size(len(ours.content))})" in page
     audit = (await client.get(f"/artifact/model/{artifact_id}/audit")).json()
     assert sum(1 for entry in audit if entry["action"] == "DOWNLOAD") == 6
     bad = await browser.get(f"/ui/artifacts/model/{artifact_id}/download", params={"part": "x"})
@@ -123,6 +127,10 @@ async def test_upload_page_refuses_bad_zips_and_keeps_nothing(
     bad_version = await _upload_form(browser, zips.tiny_zip(), version="one")
     assert bad_version.status_code == 400
     tag = re.search(r'<input id="upload-version"[^>]*>', bad_version.text)
+    assert tag and 'aria-invalid="true"' in tag.group(0)
+    bad_type = await _upload_form(browser, zips.tiny_zip(), artifact_type="weights")
+    assert bad_type.status_code == 400 and "unknown artifact type" in bad_type.text
+    tag = re.search(r'<select id="upload-type"[^>]*>', bad_type.text)
     assert tag and 'aria-invalid="true"' in tag.group(0)
     assert await _count(client) == before
     first = await _upload_form(browser, zips.tiny_zip(), name="dup")

@@ -39,7 +39,13 @@ from registry.packages.archive import build_zip
 from registry.packages.listener import MIRROR_JOB
 from registry.packages.mirror import SourceFetcher
 from registry.packages.parts import Part
-from registry.packages.upload import StagedUpload, discard_blobs, stage_upload, upload_url
+from registry.packages.upload import (
+    BlobPins,
+    StagedUpload,
+    discard_blobs,
+    stage_upload,
+    upload_url,
+)
 from registry.packages.zipcheck import ZipLimits
 from registry.storage.base import BlobStore
 
@@ -82,7 +88,7 @@ class PartsSummary:
     origin: str
     files: int
     stored: int
-    size: int
+    size: int  # of the whole-package download
     parts: list[tuple[Part, int, int]]  # part, file count, bytes (datasets: with dependencies)
 
 
@@ -125,6 +131,7 @@ class PackageService:
             max_ratio=settings.package_max_ratio,
         )
         self._builds: dict[str, asyncio.Lock] = {}
+        self.pins = BlobPins()
         jobs.register(
             MIRROR_JOB,
             self.run_mirror,
@@ -163,6 +170,8 @@ class PackageService:
             limit=self.settings.package_max_upload_bytes,
             limits=self.limits,
             directory=self.tmp_dir,
+            pins=self.pins,
+            in_use=self._blobs_in_use,
         )
         try:
             draft = await self.artifacts.prepare_from_info(artifact_type, name, staged.info)
@@ -189,12 +198,20 @@ class PackageService:
         except BaseException:
             await self.discard(staged)  # a refused registration leaves no blob behind
             raise
+        self.pins.unpin(staged.pinned)  # committed: the package rows reference them now
         await self.artifacts.committed(row, True)
         return row
 
     async def discard(self, staged: StagedUpload) -> None:
-        """Remove the blobs of an upload that was refused after staging."""
-        await discard_blobs(self.blobs, staged.new_blobs)
+        """Remove the blobs of an upload that was refused after staging (and unpin them)."""
+        try:
+            await discard_blobs(self.blobs, staged.new_blobs, self.pins, self._blobs_in_use)
+        finally:
+            self.pins.unpin(staged.pinned)
+
+    async def _blobs_in_use(self, digests: list[str]) -> set[str]:
+        async with self.db.unit_of_work() as uow:
+            return await PackageRepository(uow.session).digests_in_use(digests)
 
     # -- mirroring -------------------------------------------------------------------------
 
@@ -381,12 +398,15 @@ class PackageService:
             tally = counts[Part(member.file.part) if member.owner is row else Part.datasets]
             tally[0] += 1
             tally[1] += member.file.size
+        size = sum(f.size for f in files)
+        if package.archive_digest:  # an upload's whole download is its own zip, as uploaded
+            size = int(row.extra.get("upload_size") or size)
         return PartsSummary(
             version=package.version,
             origin=package.origin,
             files=len(files),
             stored=sum(1 for f in files if f.stored),
-            size=sum(f.size for f in files),
+            size=size,
             parts=[(part, n, size) for part, (n, size) in counts.items() if n],
         )
 

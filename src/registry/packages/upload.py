@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import zipfile
-from collections.abc import AsyncIterable
+from collections import Counter
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,36 @@ class StagedUpload:
 
     info: SourceInfo
     new_blobs: list[str] = field(default_factory=list)  # blobs this upload created
+    pinned: list[str] = field(default_factory=list)  # every blob it relies on (unpin when done)
+
+
+InUse = Callable[[list[str]], Awaitable[set[str]]]  # which of these digests stored rows reference
+
+
+class BlobPins:
+    """Digests the uploads in flight in this process rely on.
+
+    Blobs are shared by content: an upload that finds its bytes stored already keeps no copy
+    of its own. So a refused upload may delete only the blobs it created that no other upload
+    in flight has pinned and no stored package references.
+    """
+
+    def __init__(self) -> None:
+        self._counts: Counter[str] = Counter()
+
+    def pin(self, digests: Iterable[str]) -> None:
+        """Count one more upload relying on each digest."""
+        self._counts.update(digests)
+
+    def unpin(self, digests: Iterable[str]) -> None:
+        """Count one upload less relying on each digest."""
+        self._counts.subtract(digests)
+        for digest in [d for d, n in self._counts.items() if n <= 0]:
+            del self._counts[digest]
+
+    def shared(self, digest: str) -> bool:
+        """True when an upload other than the caller relies on the digest."""
+        return self._counts[digest] > 1
 
 
 def _hash_members(path: Path, entries: list[ZipEntry]) -> tuple[list[str], dict[str, bytes]]:
@@ -147,14 +178,24 @@ async def stage_upload(
     limit: int,
     limits: ZipLimits,
     directory: Path | None,
+    pins: BlobPins,
+    in_use: InUse,
 ) -> StagedUpload:
-    """Spool, validate and store an upload; on any failure remove every blob it created."""
+    """Spool, validate and store an upload; on any failure remove every blob it created.
+
+    On success the returned upload's blobs stay pinned until the caller unpins them (after
+    registering it, or discarding it)."""
     spooled = await spool(chunks, directory, limit)
     staged: StagedUpload | None = None
     new_blobs: list[str] = []
+    pinned: list[str] = []
     try:
         entries = await asyncio.to_thread(inspect_zip, spooled.path, limits)
         digests, small = await asyncio.to_thread(_hash_members, spooled.path, entries)
+        # Pinned before the existence checks: another upload's refusal must not delete a blob
+        # this one found and skipped.
+        pinned = [*digests, spooled.digest]
+        pins.pin(pinned)
         archive = await asyncio.to_thread(zipfile.ZipFile, spooled.path)
         try:
             for entry, digest in zip(entries, digests, strict=True):
@@ -171,15 +212,24 @@ async def stage_upload(
         info = describe(name, version, entries, digests, small)
         info.extra["upload_sha256"] = spooled.digest
         info.extra["upload_size"] = spooled.size
-        staged = StagedUpload(info, new_blobs)
+        staged = StagedUpload(info, new_blobs, pinned)
         return staged
     finally:
         remove_file(spooled.path)
         if staged is None:
-            await discard_blobs(blobs, new_blobs)
+            try:
+                await discard_blobs(blobs, new_blobs, pins, in_use)
+            finally:
+                pins.unpin(pinned)
 
 
-async def discard_blobs(blobs: BlobStore, digests: list[str]) -> None:
-    """Remove blobs an upload created (after a rejection)."""
-    for digest in digests:
-        await blobs.delete(digest)
+async def discard_blobs(
+    blobs: BlobStore, digests: list[str], pins: BlobPins, in_use: InUse
+) -> None:
+    """Remove the blobs a refused upload created, unless another upload or a stored package
+    relies on them."""
+    candidates = [d for d in digests if not pins.shared(d)]
+    used = await in_use(candidates) if candidates else set()
+    for digest in candidates:
+        if digest not in used:
+            await blobs.delete(digest)

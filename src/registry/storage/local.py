@@ -94,28 +94,33 @@ class LocalBlobStore:
         check_range(start, end)
         if not is_digest(digest):
             raise _not_found(digest)
-        path = self._path(digest)
         try:
-            size = (await asyncio.to_thread(os.stat, path)).st_size
+            handle = await asyncio.to_thread(self._path(digest).open, "rb")
         except FileNotFoundError:
             raise _not_found(digest) from None
         except OSError as exc:
             raise StorageError(f"cannot open blob {digest}: {exc}") from exc
-        stop = size if end is None else min(end, size)
-        offset = start
-        while offset < stop:
-            # One thread hop maps (and pages in) a window; its pieces are then handed to the
-            # transport as views of the page cache: no copy into Python, no read in the loop.
-            try:
-                window = await asyncio.to_thread(_map_window, path, offset, stop)
-            except OSError as exc:
-                raise StorageError(f"reading blob {digest} failed: {exc}") from exc
-            if not len(window):
-                raise StorageError(f"blob {digest} is shorter than its recorded size")
-            for piece in range(0, len(window), CHUNK_SIZE):
-                yield window[piece : piece + CHUNK_SIZE]
-            offset += len(window)
-            del window
+        try:
+            # One open file for the whole read: a blob deleted meanwhile is still read whole.
+            size = os.fstat(handle.fileno()).st_size
+            stop = size if end is None else min(end, size)
+            offset = start
+            while offset < stop:
+                # One thread hop maps (and pages in) a window; its pieces then go to the
+                # transport as views of the page cache: no copy into Python, no read in the loop.
+                try:
+                    window = await asyncio.to_thread(_map_window, handle, offset, stop)
+                except OSError as exc:
+                    raise StorageError(f"reading blob {digest} failed: {exc}") from exc
+                if not len(window):
+                    raise StorageError(f"blob {digest} is shorter than its recorded size")
+                for piece in range(0, len(window), CHUNK_SIZE):
+                    yield window[piece : piece + CHUNK_SIZE]
+                offset += len(window)
+                del window
+        finally:
+            # The mappings hold their own reference to the file; closing is a cheap syscall.
+            handle.close()
 
     async def stat(self, digest: str) -> BlobInfo:
         """Return the blob's info or raise BlobNotFoundError."""
@@ -204,7 +209,7 @@ def _write(handle: BinaryIO, hasher: hashlib._Hash, data: bytearray) -> None:
 WINDOW = 8 * CHUNK_SIZE
 
 
-def _map_window(path: Path, offset: int, stop: int) -> memoryview:
+def _map_window(handle: BinaryIO, offset: int, stop: int) -> memoryview:
     """Bytes [offset, min(stop, offset + WINDOW)) of a file as a read-only mapping, paged in.
 
     Each page is touched here, in a worker thread, so a cold read waits off the event loop.
@@ -212,12 +217,11 @@ def _map_window(path: Path, offset: int, stop: int) -> memoryview:
     mapping cannot lose its pages while the transport still sends from it.
     """
     base = offset - offset % mmap.ALLOCATIONGRANULARITY
-    with path.open("rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        length = min(stop, size, offset + WINDOW) - base
-        if length <= offset - base:
-            return memoryview(b"")
-        mapped = mmap.mmap(handle.fileno(), length, access=mmap.ACCESS_READ, offset=base)
+    size = os.fstat(handle.fileno()).st_size
+    length = min(stop, size, offset + WINDOW) - base
+    if length <= offset - base:
+        return memoryview(b"")
+    mapped = mmap.mmap(handle.fileno(), length, access=mmap.ACCESS_READ, offset=base)
     mapped[offset - base : length : mmap.PAGESIZE]
     # The views keep the mapping alive until the transport has sent their last byte; the
     # mapping is unmapped when the last one is released.

@@ -76,6 +76,7 @@ class Page:
         check_origin(self.request)
         form = await self.request.form(max_files=max_files, max_fields=FORM_FIELDS_CAP)
         if self.session is None or not self.session.csrf_ok(_field(form, "csrf_token")):
+            await form.close()  # removes a spooled file at once, not when the request is freed
             raise CsrfError("the form expired or did not come from this site; reload and retry")
         return form
 

@@ -11,7 +11,13 @@ import pytest
 
 from registry.errors import PayloadTooLargeError
 from registry.packages.archive import build_zip, spool
-from registry.packages.upload import check_version, describe, stage_upload
+from registry.packages.upload import (
+    BlobPins,
+    check_version,
+    describe,
+    discard_blobs,
+    stage_upload,
+)
 from registry.packages.zipcheck import ZipLimits, ZipRejectedError
 from registry.storage.local import LocalBlobStore
 from tests.unit.packages import zips
@@ -52,9 +58,14 @@ async def test_spool_enforces_the_limit_and_cleans_up(tmp_path: Path) -> None:
     assert listing(tmp_path, "*") == []
 
 
+async def nothing_in_use(digests: list[str]) -> set[str]:
+    return set()
+
+
 async def test_stage_upload_removes_new_blobs_on_a_damaged_zip(tmp_path: Path) -> None:
     store = LocalBlobStore(tmp_path / "blobs")
     await store.start()
+    pins = BlobPins()
     with pytest.raises(ZipRejectedError, match="damaged"):
         await stage_upload(
             store,
@@ -64,9 +75,32 @@ async def test_stage_upload_removes_new_blobs_on_a_damaged_zip(tmp_path: Path) -
             limit=10**9,
             limits=ZipLimits(),
             directory=tmp_path,
+            pins=pins,
+            in_use=nothing_in_use,
         )
     assert [p for p in listing(tmp_path / "blobs", "**/*") if p.is_file()] == []
     assert listing(tmp_path, "upload-*") == []
+    assert not pins.shared("x") and pins._counts == {}  # a failed staging unpins what it pinned
+
+
+async def test_discard_keeps_blobs_another_upload_pinned_or_a_package_uses(
+    tmp_path: Path,
+) -> None:
+    store = LocalBlobStore(tmp_path / "blobs")
+    await store.start()
+    mine, pinned, used = [(await store.put(chunks(b))).digest for b in (b"a", b"b", b"c")]
+    pins = BlobPins()
+    pins.pin([mine, pinned, used])  # the refused upload's own pins
+    pins.pin([pinned])  # another upload in flight relies on this one
+
+    async def in_use(digests: list[str]) -> set[str]:
+        return {used} & set(digests)
+
+    await discard_blobs(store, [mine, pinned, used], pins, in_use)
+    assert not await store.exists(mine)
+    assert await store.exists(pinned) and await store.exists(used)
+    pins.unpin([pinned])
+    assert not pins.shared(pinned)
 
 
 def test_describe_reads_card_and_config() -> None:

@@ -345,6 +345,21 @@ async def test_local_read_of_a_blob_cut_short_on_disk_is_a_storage_error(
         await anext(reader)
 
 
+async def test_local_read_survives_the_blob_being_deleted_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(local_module, "WINDOW", CHUNK_SIZE)
+    store = LocalBlobStore(tmp_path)
+    data = payload(3 * CHUNK_SIZE + 5)
+    info = await store.put(feed(data))
+    reader = store.open(info.digest)
+    pieces = [bytes(await anext(reader))]
+    await store.delete(info.digest)
+    pieces += [bytes(piece) async for piece in reader]
+    assert b"".join(pieces) == data
+    assert not await store.exists(info.digest)
+
+
 async def test_local_read_of_an_empty_blob_yields_nothing(tmp_path: Path) -> None:
     store = LocalBlobStore(tmp_path)
     info = await store.put(feed(b""))

@@ -71,10 +71,11 @@ def parse_query(current: Page) -> Query:
 
 async def _filtered(
     current: Page, uow: UnitOfWork, query: Query, versions: dict[str, list[str]]
-) -> tuple[list[tuple[str, str, str]], str | None]:
+) -> tuple[list[tuple[str, str, str]], str | None, bool]:
     """One page from the search extension (the same filters as POST /artifacts/search).
 
-    Fills `versions` with each artifact's versions that satisfy the range."""
+    Fills `versions` with each artifact's versions that satisfy the range; the flag tells that
+    the time budget cut the page short (the next page goes on from there)."""
     request = ArtifactSearchRequest(
         name=query.q if query.q and query.mode == "name" else None,
         regex=query.q if query.q and query.mode == "regex" else None,
@@ -86,7 +87,7 @@ async def _filtered(
     )
     found = await current.svc.search.search(uow, request)
     versions.update({i.id: i.versions for i in found.items})
-    return [(i.id, i.name, i.type) for i in found.items], found.next_cursor
+    return [(i.id, i.name, i.type) for i in found.items], found.next_cursor, found.budget_exhausted
 
 
 @page
@@ -101,13 +102,19 @@ async def directory(current: Page) -> Response:
     next_cursor: str | None = None
     error: str | None = None
     error_field = "q"
+    status = 200
     empty_reason = "No artifacts are registered yet."
     async with svc.db.unit_of_work() as uow:
         try:
             if query.filtered:
-                rows, next_cursor = await _filtered(current, uow, query, versions)
+                rows, next_cursor, cut_short = await _filtered(current, uow, query, versions)
                 has_next = next_cursor is not None
-                empty_reason = "No artifact matches these filters."
+                empty_reason = (
+                    "The search reached its time budget before finding a match here; "
+                    "the next page goes on, or narrow the filters."
+                    if cut_short
+                    else "No artifact matches these filters."
+                )
             elif not query.q:
                 types = [ArtifactType(query.type)] if query.type else None
                 listing = await svc.artifacts.enumerate(
@@ -135,7 +142,7 @@ async def directory(current: Page) -> Response:
         except NotFoundError:
             empty_reason = "No artifact matches this search."
         except (ValidationError, PayloadTooLargeError) as exc:
-            error = exc.message
+            error, status = exc.message, exc.status_code
             if query.version and ("range" in error or "version" in error):
                 error_field = "version"
     context = {
@@ -151,7 +158,6 @@ async def directory(current: Page) -> Response:
         "trust_options": TRUST,
         "empty_reason": empty_reason,
     }
-    status = 400 if error else 200
     if current.is_htmx and current.request.headers.get("hx-target") == "results":
         return current.render("directory/_results.html", context | {"fragment": True}, status)
     return current.render("directory/index.html", context | {"fragment": False}, status)

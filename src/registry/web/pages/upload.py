@@ -35,6 +35,8 @@ async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
 def _upload_error_field(exc: RegistryError) -> str:
     """Which field an upload error belongs to (zip problems belong to the file)."""
     message = exc.message.lower()
+    if "artifact type" in message:
+        return "type"
     if "version" in message:
         return "version"
     if "name" in message and "zip" not in message:
@@ -74,19 +76,19 @@ async def upload_submit(current: Page) -> Response:
             raise ValidationError("the upload needs a Content-Length header")
         check_declared_size(declared, svc.settings.package_max_upload_bytes)
         form = await current.form(max_files=1)
-        values = {name: field(form, name).strip() for name in UPLOAD_FIELDS}
-        artifact_type = parse_type(values["type"] or "model")
-        name = check_upload_name(values["name"])
-        version = check_version(values["version"])
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            raise ValidationError("choose a .zip file to upload")
         try:
+            values = {name: field(form, name).strip() for name in UPLOAD_FIELDS}
+            artifact_type = parse_type(values["type"] or "model")
+            name = check_upload_name(values["name"])
+            version = check_version(values["version"])
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                raise ValidationError("choose a .zip file to upload")
             row = await svc.packages.upload(
                 principal, artifact_type, name, version, _chunks(upload)
             )
         finally:
-            await upload.close()
+            await form.close()  # the spooled file goes at once, whatever the outcome
     except RegistryError as exc:
         if exc.code == "csrf_failed":
             raise
