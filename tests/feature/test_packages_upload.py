@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import io
+import uuid
 import zipfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -165,7 +166,8 @@ async def test_a_refused_upload_keeps_the_blobs_a_concurrent_upload_committed(
     client: httpx.AsyncClient, registry_app: Starlette
 ) -> None:
     svc = registry_app.state.services
-    body = zips.tiny_zip()
+    # Bytes no other test stored, so that upload A creates every blob itself.
+    body = zips.zip_bytes(zips.TINY_FILES | {"unique.txt": uuid.uuid4().bytes})
 
     async def feed() -> AsyncIterator[bytes]:
         yield body

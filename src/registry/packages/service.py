@@ -284,22 +284,22 @@ class PackageService:
         # must not hold a transaction or connection.
         async with self.db.unit_of_work() as uow:
             row = await self.artifacts.get(uow, artifact_type, artifact_id)
-            repo = PackageRepository(uow.session)
-            package = await repo.get(row.id)
-            files = await repo.files([row.id])
-            members = [_Member(row, f, f.path) for f in files if part is None or f.part == part]
-            if part is Part.datasets:
-                members += await self._dependency_datasets(uow, row)
-        if package is None or not files:
+            package = await PackageRepository(uow.session).get(row.id)
+            # An upload's whole package is its own zip: no file list needed (the hot path).
+            upload_zip = package.archive_digest if package and part is None else None
+            members = [] if upload_zip else await self._members(uow, row, part)
+        if package is None:
             raise NotFoundError(
                 f"{row.type} '{row.name}' is registered by reference; its content is not stored"
             )
         label = f"{row.name}-{part.value}" if part else row.name
-        if part is None and package.archive_digest:
+        if upload_zip:
             try:
-                info = await self.blobs.stat(package.archive_digest)
+                info = await self.blobs.stat(upload_zip)
             except BlobNotFoundError:
-                pass  # the cached zip is gone (e.g. another blob store): build it again below
+                # The zip is gone (e.g. written to another blob store): build one from the files.
+                async with self.db.unit_of_work() as uow:
+                    members = await self._members(uow, row, part)
             else:
                 return row, Content(info.digest, info.size, f"{label}.zip", "application/zip")
         if not members:
@@ -311,6 +311,18 @@ class PackageService:
             content = Content(file.digest or "", file.size, f"{label}.zip", "application/zip")
             return row, content
         return row, await self._zip(members, f"{label}.zip")
+
+    async def _members(self, uow: UnitOfWork, row: ArtifactRow, part: Part | None) -> list[_Member]:
+        """The files a download of the artifact (or one part) holds; 404 when none are stored."""
+        files = await PackageRepository(uow.session).files([row.id])
+        if not files:
+            raise NotFoundError(
+                f"{row.type} '{row.name}' is registered by reference; its content is not stored"
+            )
+        members = [_Member(row, f, f.path) for f in files if part is None or f.part == part]
+        if part is Part.datasets:
+            members += await self._dependency_datasets(uow, row)
+        return members
 
     async def _dependency_datasets(self, uow: UnitOfWork, row: ArtifactRow) -> list[_Member]:
         members: list[_Member] = []

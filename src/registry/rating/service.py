@@ -167,6 +167,7 @@ class RatingService:
             rated_at=now,
             updated_at=now,
         )
+        await RatingRepository(uow.session).serialize_settling()
         self.settle(row, await self._parent_scores(uow, artifact.id))
         await RatingRepository(uow.session).save(row)
         # Descendants' tree_score (and so their net score and trust) depend on this rating.
@@ -246,6 +247,7 @@ class RatingService:
     async def parent_rating_changed(self, uow: UnitOfWork, child_ids: Sequence[str]) -> None:
         """Re-settle the children of a re-rated model (lineage calls this in its transaction)."""
         repo = RatingRepository(uow.session)
+        await repo.serialize_settling()
         for child_id in child_ids:
             row = await repo.get(child_id)
             if row is not None:
@@ -296,6 +298,7 @@ class RatingService:
         )
         async with self.db.unit_of_work(write=True) as uow:
             repo = RatingRepository(uow.session)
+            await repo.serialize_settling()
             row = await repo.get(job.artifact_id)
             if row is None or row.rated_at.isoformat() != job.payload.get("rated_at"):
                 return {"skipped": "the rating changed while the code ran"}

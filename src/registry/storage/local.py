@@ -209,6 +209,13 @@ def _write(handle: BinaryIO, hasher: hashlib._Hash, data: bytearray) -> None:
 WINDOW = 8 * CHUNK_SIZE
 
 
+# MAP_POPULATE (Linux) reads the pages in and fills the page table in one call, here in the
+# worker thread; touching each page instead costs one fault per 4 KiB (measured: about a third
+# of the server's CPU per download).
+_POPULATE = getattr(mmap, "MAP_POPULATE", 0)
+_MAP_FLAGS = mmap.MAP_SHARED | _POPULATE
+
+
 def _map_window(handle: BinaryIO, offset: int, stop: int) -> memoryview:
     """Bytes [offset, min(stop, offset + WINDOW)) of a file as a read-only mapping, paged in.
 
@@ -221,8 +228,9 @@ def _map_window(handle: BinaryIO, offset: int, stop: int) -> memoryview:
     length = min(stop, size, offset + WINDOW) - base
     if length <= offset - base:
         return memoryview(b"")
-    mapped = mmap.mmap(handle.fileno(), length, access=mmap.ACCESS_READ, offset=base)
-    mapped[offset - base : length : mmap.PAGESIZE]
+    mapped = mmap.mmap(handle.fileno(), length, flags=_MAP_FLAGS, prot=mmap.PROT_READ, offset=base)
+    if not _MAP_FLAGS & _POPULATE:
+        mapped[offset - base : length : mmap.PAGESIZE]
     # The views keep the mapping alive until the transport has sent their last byte; the
     # mapping is unmapped when the last one is released.
     return memoryview(mapped)[offset - base :]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,11 +16,26 @@ from registry.db.models.rating import RatingRow
 SummaryRow = tuple[int, str, str, str]
 
 
+_SETTLE_LOCK_KEY = 0x52415445  # "RATE": one advisory lock for settling ratings
+
+
 class RatingRepository:
     """Reads and writes rating rows."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def serialize_settling(self) -> None:
+        """Hold, until this transaction ends, the lock every rating write that reads other
+        models' net scores takes (PostgreSQL; SQLite write transactions are serial already).
+
+        Without it a sandbox run settling a child could read its parent's net score just
+        before the parent's own run commits a new one, and then store the stale tree score.
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SETTLE_LOCK_KEY}
+            )
 
     async def get(self, artifact_id: str) -> RatingRow | None:
         """The stored rating of one model, if any."""
