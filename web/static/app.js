@@ -42,5 +42,19 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     var alert = document.getElementById("upload-error") || document.getElementById("ingest-error");
     if (alert && event.target && event.target.contains(alert)) { alert.focus(); }
+    // The license check swaps only its result: mark the URL field from what came back.
+    if (event.target && event.target.id === "license-result") {
+      var input = document.getElementById("license-github");
+      if (input && document.getElementById("license-error")) {
+        input.setAttribute("aria-invalid", "true");
+      } else if (input) {
+        input.removeAttribute("aria-invalid");
+      }
+    }
+  });
+  // Progress can only be reported by script (and htmx): without it the card stays hidden.
+  document.addEventListener("DOMContentLoaded", function () {
+    var card = document.getElementById("upload-progress-card");
+    if (card && window.htmx) { card.hidden = false; }
   });
 })();

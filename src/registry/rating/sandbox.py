@@ -200,29 +200,58 @@ class Sandbox:
         if caps["network_namespace"]:
             argv = [str(shutil.which("unshare")), "--net", "--", *argv]
         started = time.perf_counter()
-        process = await asyncio.create_subprocess_exec(
-            *argv,
-            cwd=workdir,
-            env=self.environment(workdir),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-            start_new_session=True,  # its own process group, so a timeout kills every child
+        # subprocess.Popen in a worker thread, not asyncio.create_subprocess_exec: under uvloop
+        # (what `registry serve` runs) the forked child runs Python's at-fork handlers before
+        # exec, and huggingface_hub's takes an HTTP pool lock another thread may hold; the
+        # child then never execs and uvloop's spawn blocks the event loop for good (seen in a
+        # full test run). Popen without preexec_fn runs no Python between fork and exec.
+        returncode, timed_out = await asyncio.to_thread(
+            _run_blocking, argv, workdir, self.environment(workdir), self.limits.wall_seconds
         )
-        timed_out = False
-        try:
-            _out, err = await asyncio.wait_for(process.communicate(), self.limits.wall_seconds)
-        except TimeoutError:
-            timed_out = True
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            _out, err = await process.communicate()
+        err = await asyncio.to_thread(_tail, workdir / STDERR_NAME, 4000)
         seconds = time.perf_counter() - started
-        tail = (err or b"")[-4000:].decode("utf-8", errors="replace").strip()
+        tail = err.decode("utf-8", errors="replace").strip()
         return RunResult(
-            ok=process.returncode == 0 and not timed_out,
-            returncode=process.returncode,
+            ok=returncode == 0 and not timed_out,
+            returncode=returncode,
             timed_out=timed_out,
             seconds=round(seconds, 3),
             stderr_tail=tail,
         )
+
+
+STDERR_NAME = ".stderr"  # in the work dir: bounded by the file-size limit, never held whole
+
+
+def _run_blocking(
+    argv: list[str], workdir: Path, env: dict[str, str], wall_seconds: float
+) -> tuple[int, bool]:
+    """Run argv to completion or the wall-clock limit (then kill its process group)."""
+    with (workdir / STDERR_NAME).open("wb") as stderr:
+        process = subprocess.Popen(  # noqa: S603 - our interpreter, fixed argv
+            argv,
+            cwd=workdir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,  # its own process group, so a timeout kills every child
+        )
+        try:
+            process.wait(timeout=wall_seconds)
+            return process.returncode, False
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            return process.returncode, True
+
+
+def _tail(path: Path, size: int) -> bytes:
+    """The last `size` bytes of a file (b"" when it is missing)."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(max(0, handle.seek(0, os.SEEK_END) - size))
+            return handle.read()
+    except FileNotFoundError:
+        return b""

@@ -266,7 +266,13 @@ def test_model_page_sections_and_version_filter(
     page.wait_for_url(re.compile(r"/ui/artifacts/model/\d+$"))
     assert page.get_by_role("img", name="Lineage of bert-finetuned-sst2").count() == 1
     assert page.locator("meter").count() >= 8
-    page.get_by_label("GitHub project to use it with").fill("https://github.com/openai/whisper")
+    github = page.get_by_label("GitHub project to use it with")
+    github.fill("https://gitlab.com/owner/repo")  # a URL, but not a GitHub project: refused
     page.get_by_role("button", name="Check compatibility").click()
-    page.locator("#license-result .alert").wait_for()
+    page.locator("#license-error").wait_for()
+    assert github.get_attribute("aria-invalid") == "true"
+    github.fill("https://github.com/openai/whisper")
+    page.get_by_role("button", name="Check compatibility").click()
+    page.locator("#license-result .alert-ok, #license-result .alert:not(#license-error)").wait_for()
+    assert github.get_attribute("aria-invalid") is None
     check_page(page, screenshots, "16-model-sections")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -102,3 +104,31 @@ async def test_evaluate_cases(tmp_path: Path) -> None:
     assert (fixed.score, fixed.case, fixed.repairs) == (0.5, "repaired", ["dedent", "add_imports"])
     bad = await reproducibility.evaluate(SANDBOX, "```python\nimport nope_xyz\n```", [], nothing)
     assert (bad.score, bad.case) == (0.0, "failed") and "nope_xyz" in bad.reason
+
+
+_ARMED = threading.Event()
+_HELD = threading.Lock()
+# An at-fork handler that blocks while another thread holds a lock, like huggingface_hub's
+# (it closes its HTTP session, whose pool lock a request thread may hold). Registered once,
+# armed only inside the test below: handlers can never be unregistered.
+os.register_at_fork(after_in_child=lambda: _HELD.acquire() if _ARMED.is_set() else None)
+
+
+def test_a_run_under_uvloop_survives_a_blocking_at_fork_handler(tmp_path: Path) -> None:
+    import uvloop
+
+    outcome: list[object] = []
+
+    def serve() -> None:  # as `registry serve` runs: uvloop, with other threads about
+        outcome.append(uvloop.run(SANDBOX.run(tmp_path, "print('ok')")))
+
+    with _HELD:
+        _ARMED.set()
+        try:
+            worker = threading.Thread(target=serve, daemon=True)
+            worker.start()
+            worker.join(20)
+        finally:
+            _ARMED.clear()
+    assert not worker.is_alive(), "the sandbox hung: a child ran the at-fork handler"
+    assert outcome and outcome[0].ok  # type: ignore[attr-defined]
