@@ -11,8 +11,10 @@ import httpx
 import pytest_asyncio
 from starlette.applications import Starlette
 
+from registry.search import scan as scan_module
 from tests.conftest import ADMIN, ADMIN_PASSWORD
 from tests.feature.conftest import HF, WebClient, browser_like, token_of
+from tests.feature.test_lineage import register
 
 
 @pytest_asyncio.fixture
@@ -275,15 +277,20 @@ async def test_static_assets_are_served_with_headers(anon: httpx.AsyncClient) ->
 
 
 async def test_searches_cut_by_the_time_budget_say_so(
-    web: WebClient, client: httpx.AsyncClient, registry_app: Starlette, monkeypatch: object
+    web: WebClient, client: httpx.AsyncClient, monkeypatch: object
 ) -> None:
-    response = await client.post(
-        "/artifact/model", json={"url": f"{HF}/google-bert/bert-base-uncased"}
-    )
-    assert response.status_code == 201, response.text
+    await register(client, f"{HF}/google-bert/bert-base-uncased")
     browser = await web()
-    settings = registry_app.state.services.settings
-    monkeypatch.setattr(settings, "search_budget_seconds", 1e-9)  # type: ignore[attr-defined]
+
+    class Clock:  # the scan's clock jumps 10 s per reading: every budget check finds it spent
+        now = 0.0
+
+        @classmethod
+        def monotonic(cls) -> float:
+            cls.now += 10.0
+            return cls.now
+
+    monkeypatch.setattr(scan_module, "time", Clock)  # type: ignore[attr-defined]
     # A filtered search pages on: the page says the budget ran out and links the next page.
     filtered = await browser.get("/ui/artifacts?q=bert&mode=regex&trust=vetted")
     assert filtered.status_code == 200

@@ -10,15 +10,14 @@ from starlette.applications import Starlette
 
 from registry.web.render import size
 from tests.feature.conftest import GH, HF, WebClient, token_of
+from tests.feature.test_lineage import register
 from tests.unit.packages import zips
 
 HX = {"HX-Request": "true"}
 
 
 async def _register(client: httpx.AsyncClient, path: str) -> str:
-    response = await client.post("/artifact/model", json={"url": f"{HF}/{path}"})
-    assert response.status_code == 201, response.text
-    return str(response.json()["metadata"]["id"])
+    return await register(client, f"{HF}/{path}")
 
 
 async def _upload_form(

@@ -6,21 +6,16 @@ import httpx
 import pytest
 
 from tests.feature.conftest import HF
+from tests.feature.test_lineage import register
 from tests.feature.test_rating import settled
 
 BERT = f"{HF}/google-bert/bert-base-uncased"
 SST2 = f"{HF}/acme/bert-finetuned-sst2"
 
 
-async def _create(client: httpx.AsyncClient, url: str) -> str:
-    response = await client.post("/artifact/model", json={"url": url})
-    assert response.status_code == 201, response.text
-    return str(response.json()["metadata"]["id"])
-
-
 async def test_tree_score_is_the_parents_net_score(client: httpx.AsyncClient) -> None:
-    bert = await _create(client, BERT)
-    sst2 = await _create(client, SST2)
+    bert = await register(client, BERT)
+    sst2 = await register(client, SST2)
     # Both sandbox runs change net scores; the child must follow its parent's final one.
     await settled(client, bert)
     await settled(client, sst2)
@@ -32,9 +27,9 @@ async def test_tree_score_is_the_parents_net_score(client: httpx.AsyncClient) ->
 async def test_child_registered_first_gets_its_tree_score_when_the_parent_arrives(
     client: httpx.AsyncClient,
 ) -> None:
-    sst2 = await _create(client, SST2)
+    sst2 = await register(client, SST2)
     assert (await client.get(f"/artifact/model/{sst2}/rate")).json()["tree_score"] == 0
-    bert = await _create(client, BERT)
+    bert = await register(client, BERT)
     await settled(client, bert)
     await settled(client, sst2)
     parent = (await client.get(f"/artifact/model/{bert}/rate")).json()
@@ -43,8 +38,8 @@ async def test_child_registered_first_gets_its_tree_score_when_the_parent_arrive
 
 
 async def test_cost_with_dependencies_counts_the_base_model(client: httpx.AsyncClient) -> None:
-    bert = await _create(client, BERT)
-    sst2 = await _create(client, SST2)
+    bert = await register(client, BERT)
+    sst2 = await register(client, SST2)
     response = await client.get(f"/artifact/model/{sst2}/cost?dependency=true")
     assert response.status_code == 200
     cost = response.json()

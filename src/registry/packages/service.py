@@ -92,6 +92,12 @@ class PartsSummary:
     parts: list[tuple[Part, int, int]]  # part, file count, bytes (datasets: with dependencies)
 
 
+def _not_stored(row: ArtifactRow) -> NotFoundError:
+    return NotFoundError(
+        f"{row.type} '{row.name}' is registered by reference; its content is not stored"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class _Member:
     owner: ArtifactRow
@@ -289,9 +295,7 @@ class PackageService:
             upload_zip = package.archive_digest if package and part is None else None
             members = [] if upload_zip else await self._members(uow, row, part)
         if package is None:
-            raise NotFoundError(
-                f"{row.type} '{row.name}' is registered by reference; its content is not stored"
-            )
+            raise _not_stored(row)
         label = f"{row.name}-{part.value}" if part else row.name
         if upload_zip:
             try:
@@ -316,9 +320,7 @@ class PackageService:
         """The files a download of the artifact (or one part) holds; 404 when none are stored."""
         files = await PackageRepository(uow.session).files([row.id])
         if not files:
-            raise NotFoundError(
-                f"{row.type} '{row.name}' is registered by reference; its content is not stored"
-            )
+            raise _not_stored(row)
         members = [_Member(row, f, f.path) for f in files if part is None or f.part == part]
         if part is Part.datasets:
             members += await self._dependency_datasets(uow, row)
@@ -419,7 +421,7 @@ class PackageService:
             files=len(files),
             stored=sum(1 for f in files if f.stored),
             size=size,
-            parts=[(part, n, size) for part, (n, size) in counts.items() if n],
+            parts=[(part, n, part_size) for part, (n, part_size) in counts.items() if n],
         )
 
     @staticmethod
