@@ -257,6 +257,9 @@ class RatingService:
     async def forget(self, uow: UnitOfWork, artifact_id: str | None) -> None:
         """Delete one model's rating, or every rating when artifact_id is None."""
         repo = RatingRepository(uow.session)
+        # Settling writes several rating rows in one transaction; deleting rows under the same
+        # lock keeps a reset from deadlocking with it (seen on PostgreSQL: reset vs a re-settle).
+        await repo.serialize_settling()
         await (repo.delete_all() if artifact_id is None else repo.delete(artifact_id))
 
     async def _provide_files(self, artifact: ArtifactRow, dest: Any) -> None:

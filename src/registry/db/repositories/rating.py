@@ -27,7 +27,8 @@ class RatingRepository:
 
     async def serialize_settling(self) -> None:
         """Hold, until this transaction ends, the lock every rating write that reads other
-        models' net scores takes (PostgreSQL; SQLite write transactions are serial already).
+        models' net scores or touches several rows takes (PostgreSQL; SQLite write
+        transactions are serial already).
 
         Without it a sandbox run settling a child could read its parent's net score just
         before the parent's own run commits a new one, and then store the stale tree score.
