@@ -16,6 +16,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from registry.app import create_app
+    from registry.httpserver import SERVER_OPTIONS
 
     app = create_app(settings)
     # Everything imported so far lives for the whole process; frozen, it is no longer scanned
@@ -27,6 +28,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         port=args.port or settings.port,
         log_level=settings.log_level,
         workers=1,
+        **SERVER_OPTIONS,
         access_log=args.access_log,
     )
     return 0

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from registry.artifacts.schemas import artifact_of
 from registry.artifacts.service import parse_id, parse_type
 from registry.errors import ValidationError
+from registry.httpserver import ZERO_COPY
 from registry.jobs.service import job_view
 from registry.packages.parts import parse_part
 from registry.packages.ranges import RangeNotSatisfiableError, parse_range
 from registry.packages.service import Content
 from registry.packages.upload import check_declared_size, check_upload_name, check_version
 from registry.rest.support import Services, authenticate, base_url, json_response, services
+from registry.storage.base import BlobStore
 
 ZIP_TYPES = frozenset(
     {"application/zip", "application/x-zip-compressed", "application/octet-stream"}
@@ -80,12 +84,52 @@ async def serve_content(request: Request, svc: Services, content: Content) -> Re
     if span is not None:
         status = 206
         headers["content-range"] = f"bytes {start}-{end - 1}/{content.size}"
-    return StreamingResponse(
-        svc.blobs.open(content.digest, start=start, end=end),
-        status_code=status,
-        headers=headers,
-        media_type=content.media_type,
-    )
+    return BlobResponse(svc.blobs, content.digest, start, end, status, headers, content.media_type)
+
+
+class BlobResponse(Response):
+    """Bytes [start, end) of a stored blob. Where the server offers ASGI zero-copy send and
+    the store has the blob as a local file, the server sendfile()s it; else it is streamed."""
+
+    def __init__(
+        self,
+        blobs: BlobStore,
+        digest: str,
+        start: int,
+        end: int,
+        status_code: int,
+        headers: dict[str, str],
+        media_type: str,
+    ) -> None:
+        self.blobs, self.digest, self.start, self.end = blobs, digest, start, end
+        self.status_code = status_code
+        self.media_type = media_type
+        self.background = None
+        self.init_headers(headers)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        file = None
+        if ZERO_COPY in scope.get("extensions", {}):
+            file = await self.blobs.open_file(self.digest)
+        if file is None:
+            stream = StreamingResponse(
+                self.blobs.open(self.digest, start=self.start, end=self.end),
+                status_code=self.status_code,
+                media_type=self.media_type,
+            )
+            stream.raw_headers = self.raw_headers
+            await stream(scope, receive, send)
+            return
+        with file:
+            start: dict[str, Any] = {
+                "type": "http.response.start",
+                "status": self.status_code,
+                "headers": self.raw_headers,
+            }
+            await send(start)
+            body = {"type": ZERO_COPY, "file": file, "offset": self.start,
+                    "count": self.end - self.start, "more_body": False}  # fmt: skip
+            await send(body)
 
 
 async def cost(request: Request) -> Response:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import BinaryIO, Protocol, runtime_checkable
 
 CHUNK_SIZE = 1024 * 1024  # 1 MiB: the 64 KiB default streams about 4x slower on this hardware.
 
@@ -65,6 +65,12 @@ class BlobStore(Protocol):
         Pieces may be read-only views (the local store hands out mapped page cache, so a
         download is never copied into Python); consumers write or hash them, never keep them.
         """
+        ...
+
+    async def open_file(self, digest: str) -> BinaryIO | None:
+        """The committed blob as an open file on this machine, for zero-copy sending (the
+        caller closes it), or None when the store keeps no local files (stream through open()
+        instead). A store with local files raises BlobNotFoundError for a missing blob."""
         ...
 
     async def stat(self, digest: str) -> BlobInfo:

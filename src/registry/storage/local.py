@@ -38,12 +38,16 @@ class LocalBlobStore:
         except OSError as exc:
             raise StorageError(f"cannot prepare blob directory {self.root}: {exc}") from exc
 
-    def local_path(self, digest: str) -> Path | None:
-        """Return the committed file of a blob (for zero-copy responses), or None if absent."""
+    async def open_file(self, digest: str) -> BinaryIO:
+        """The committed blob's file, open for reading (the server sendfile()s from it)."""
         if not is_digest(digest):
-            return None
-        path = self._path(digest)
-        return path if path.is_file() else None
+            raise _not_found(digest)
+        try:
+            return await asyncio.to_thread(self._path(digest).open, "rb")
+        except FileNotFoundError:
+            raise _not_found(digest) from None
+        except OSError as exc:
+            raise StorageError(f"cannot open blob {digest}: {exc}") from exc
 
     async def put(
         self, chunks: AsyncIterable[bytes], *, expected_digest: str | None = None
@@ -94,12 +98,7 @@ class LocalBlobStore:
         check_range(start, end)
         if not is_digest(digest):
             raise _not_found(digest)
-        try:
-            handle = await asyncio.to_thread(self._path(digest).open, "rb")
-        except FileNotFoundError:
-            raise _not_found(digest) from None
-        except OSError as exc:
-            raise StorageError(f"cannot open blob {digest}: {exc}") from exc
+        handle = await self.open_file(digest)
         try:
             # One open file for the whole read: a blob deleted meanwhile is still read whole.
             size = os.fstat(handle.fileno()).st_size
@@ -152,7 +151,7 @@ class LocalBlobStore:
     async def presign(
         self, digest: str, *, expires_in: int = 3600, filename: str | None = None
     ) -> str | None:
-        """Local disk has no URL of its own: the download route streams from local_path()."""
+        """Local disk has no URL of its own: the download route sends from open_file()."""
         if not is_digest(digest):
             raise _not_found(digest)
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterable, AsyncIterator
+from typing import BinaryIO
 
 from registry.errors import BlobIntegrityError, BlobNotFoundError, StorageError
 from registry.storage.base import CHUNK_SIZE, BlobInfo, check_range, is_digest
@@ -50,6 +51,10 @@ class MemoryBlobStore:
         stop = len(data) if end is None else min(end, len(data))
         for offset in range(start, stop, CHUNK_SIZE):
             yield data[offset : min(offset + CHUNK_SIZE, stop)]
+
+    async def open_file(self, digest: str) -> BinaryIO | None:
+        """Memory keeps no files: callers stream through open()."""
+        return None
 
     async def stat(self, digest: str) -> BlobInfo:
         """Return the blob's info or raise BlobNotFoundError."""

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterator
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
 import aioboto3
@@ -187,6 +187,10 @@ class S3BlobStore:
                     del pending[:CHUNK_SIZE]
             if pending:
                 yield bytes(pending)
+
+    async def open_file(self, digest: str) -> BinaryIO | None:
+        """Objects are not local files: downloads are presigned, or streamed through open()."""
+        return None
 
     async def stat(self, digest: str) -> BlobInfo:
         """Return the blob's info (HEAD) or raise BlobNotFoundError."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import random
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -292,6 +293,17 @@ async def test_check_passes_on_a_healthy_store(store: BlobStore) -> None:
     await store.check()
 
 
+async def test_open_file_is_the_blob_on_local_disk_else_none(store: BlobStore) -> None:
+    info = await store.put(feed(b"zero copy"))
+    file = await store.open_file(info.digest)
+    if store.name == "local":
+        assert file is not None
+        with file:
+            assert file.read() == b"zero copy"
+    else:
+        assert file is None  # memory and S3 keep no local files: downloads stream or presign
+
+
 async def test_close_is_idempotent(store: BlobStore) -> None:
     await store.close()
     await store.close()
@@ -300,16 +312,17 @@ async def test_close_is_idempotent(store: BlobStore) -> None:
 # --- adapter specifics ---------------------------------------------------------------------------
 
 
-async def test_local_layout_and_local_path(tmp_path: Path) -> None:
+async def test_local_layout_and_open_file(tmp_path: Path) -> None:
     store = LocalBlobStore(tmp_path)
     info = await store.put(feed(b"hello"))
     d = info.digest
 
-    path = store.local_path(d)
-    assert path == tmp_path / "sha256" / d[:2] / d[2:4] / d
-    assert path.read_bytes() == b"hello"
-    assert store.local_path(MISSING) is None
-    assert all(store.local_path(bad) is None for bad in MALFORMED)
+    with await store.open_file(d) as file:
+        assert Path(file.name) == tmp_path / "sha256" / d[:2] / d[2:4] / d
+        assert file.read() == b"hello"
+    for bad in [MISSING, *MALFORMED]:
+        with pytest.raises(BlobNotFoundError):
+            await store.open_file(bad)
 
 
 @pytest.mark.parametrize(
@@ -336,10 +349,8 @@ async def test_local_read_of_a_blob_cut_short_on_disk_is_a_storage_error(
     reader = store.open(info.digest)
     first = bytes(await anext(reader))
     assert first == data[:CHUNK_SIZE]
-    path = store.local_path(info.digest)
-    assert path is not None
-    with path.open("r+b") as handle:  # damage the file behind the store's back
-        handle.truncate(CHUNK_SIZE + 10)
+    with await store.open_file(info.digest) as file:
+        os.truncate(file.name, CHUNK_SIZE + 10)  # damage the file behind the store's back
     assert bytes(await anext(reader)) == data[CHUNK_SIZE : CHUNK_SIZE + 10]
     with pytest.raises(StorageError, match="shorter than its recorded size"):
         await anext(reader)
