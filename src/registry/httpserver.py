@@ -93,23 +93,23 @@ class _ZeroCopyApp:
 async def _sendfile(transport: asyncio.Transport, file_fd: int, offset: int, count: int) -> int:
     """sendfile(2) count bytes from file_fd at offset to the transport's socket; return the
     bytes sent, fewer only when the connection closed first."""
-    loop = asyncio.get_running_loop()
     # Everything goes through a duplicate of the socket's descriptor: the event loop will not
     # watch a transport's own descriptor for us, and if the connection is lost meanwhile the
     # loop closes its descriptor, whose number a new connection may then reuse; the duplicate
     # still names this socket until it is closed here.
     sock_fd = os.dup(transport.get_extra_info("socket").fileno())
+    writable = _Writable(asyncio.get_running_loop(), sock_fd)
     sent = 0
     try:
         # Headers are usually written at once; if the transport buffered some, they go first.
         while transport.get_write_buffer_size() and not transport.is_closing():
-            await _writable(loop, sock_fd)
+            await writable.wait()
             await asyncio.sleep(0)  # writable: the loop flushes its buffer on this turn
         while sent < count and not transport.is_closing():
             try:
                 done = os.sendfile(sock_fd, file_fd, offset + sent, count - sent)
             except BlockingIOError:
-                await _writable(loop, sock_fd)
+                await writable.wait()
                 continue
             except OSError as exc:
                 if exc.errno in (errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN):
@@ -119,22 +119,38 @@ async def _sendfile(transport: asyncio.Transport, file_fd: int, offset: int, cou
                 raise OSError(errno.EIO, "the file ended before the bytes the response promised")
             sent += done
     finally:
+        writable.close()
         os.close(sock_fd)
     return sent
 
 
-async def _writable(loop: asyncio.AbstractEventLoop, fd: int) -> None:
-    waiter: asyncio.Future[None] = loop.create_future()
+class _Writable:
+    """Waits until a socket takes more bytes. It is watched from the first wait until the
+    body is sent, not re-registered per wait: a big body waits a few dozen times."""
 
-    def ready() -> None:
-        if not waiter.done():
-            waiter.set_result(None)
+    def __init__(self, loop: asyncio.AbstractEventLoop, fd: int) -> None:
+        self.loop, self.fd = loop, fd
+        self.watching = False
+        self.waiter: asyncio.Future[None] | None = None
 
-    loop.add_writer(fd, ready)
-    try:
-        await waiter
-    finally:
-        loop.remove_writer(fd)
+    async def wait(self) -> None:
+        if not self.watching:
+            self.loop.add_writer(self.fd, self._ready)
+            self.watching = True
+        self.waiter = self.loop.create_future()
+        try:
+            await self.waiter
+        finally:
+            self.waiter = None
+
+    def _ready(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    def close(self) -> None:
+        if self.watching:
+            self.loop.remove_writer(self.fd)
+            self.watching = False
 
 
 # What `registry serve` (and the tests' real servers) pass to uvicorn.

@@ -167,7 +167,13 @@ class ArtifactService:
         self, uow: UnitOfWork, artifact_type: ArtifactType, artifact_id: str
     ) -> ArtifactRow:
         """Return the artifact of this type and id, or 404."""
-        row = await uow.artifacts.get(artifact_id)
+        return self.expect(await uow.artifacts.get(artifact_id), artifact_type, artifact_id)
+
+    @staticmethod
+    def expect(
+        row: ArtifactRow | None, artifact_type: ArtifactType, artifact_id: str
+    ) -> ArtifactRow:
+        """The row looked up for this type and id, or 404 if there is none of that type."""
         if row is None or row.type != artifact_type.value:
             raise NotFoundError(f"{artifact_type.value} artifact '{artifact_id}' does not exist")
         return row

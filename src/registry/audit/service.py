@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from registry.auth.schemas import Principal
+from registry.db.engine import Database
 from registry.db.models import ArtifactRow, AuditRow
 from registry.db.repositories import UnitOfWork
+from registry.db.repositories.audit import append_entry
 from registry.ids import isoformat_z, utcnow
 
 AuditAction = Literal["CREATE", "UPDATE", "DOWNLOAD", "RATE", "AUDIT"]
@@ -21,18 +23,15 @@ class AuditService:
     async def record(
         self, uow: UnitOfWork, actor: Principal, artifact: ArtifactRow, action: AuditAction
     ) -> None:
-        """Append one entry for an action on an artifact."""
-        await uow.audit.add(
-            AuditRow(
-                artifact_id=artifact.id,
-                artifact_name=artifact.name,
-                artifact_type=artifact.type,
-                user_name=actor.name,
-                user_is_admin=actor.is_admin,
-                action=action,
-                date=utcnow(),
-            )
-        )
+        """Append one entry for an action on an artifact, in the caller's transaction."""
+        await uow.audit.add(_entry(actor, artifact, action))
+
+    async def append(
+        self, db: Database, actor: Principal, artifact: ArtifactRow, action: AuditAction
+    ) -> None:
+        """Append one entry in a transaction of its own (an action that writes nothing else)."""
+        entry = _entry(actor, artifact, action)
+        await db.run(lambda conn: append_entry(conn, entry), write=True)
 
     async def trail(self, uow: UnitOfWork, artifact: ArtifactRow) -> list[dict[str, Any]]:
         """The artifact's entries, oldest first, as the contract's ArtifactAuditEntry objects."""
@@ -50,3 +49,15 @@ class AuditService:
             }
             for row in rows
         ]
+
+
+def _entry(actor: Principal, artifact: ArtifactRow, action: AuditAction) -> AuditRow:
+    return AuditRow(
+        artifact_id=artifact.id,
+        artifact_name=artifact.name,
+        artifact_type=artifact.type,
+        user_name=actor.name,
+        user_is_admin=actor.is_admin,
+        action=action,
+        date=utcnow(),
+    )

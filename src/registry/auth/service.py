@@ -15,8 +15,10 @@ from registry.auth.schemas import (
     Principal,
 )
 from registry.config import Settings
+from registry.db.engine import Database
 from registry.db.models import TokenRow, UserRow
 from registry.db.repositories import UnitOfWork
+from registry.db.repositories.users import consume_token
 from registry.errors import (
     AuthenticationError,
     ConflictError,
@@ -122,8 +124,9 @@ class AuthService:
         )
         return f"bearer {secret}"
 
-    async def authenticate(self, uow: UnitOfWork, header: str | None) -> Principal:
-        """Resolve an X-Authorization header to a principal, counting one call on its token."""
+    async def authenticate(self, db: Database, header: str | None) -> Principal:
+        """Resolve an X-Authorization header to a principal, counting one call on its token
+        (in a transaction of its own, committed whatever the request does next)."""
         if not header or not header.strip():
             raise AuthenticationError("missing X-Authorization header")
         value = header.strip()
@@ -132,12 +135,10 @@ class AuthService:
         if not value or len(value) > 256:
             raise AuthenticationError("malformed X-Authorization token")
         token_hash = hash_token(value)
-        user_id = await uow.tokens.consume(token_hash, utcnow())
-        if user_id is None:
-            raise AuthenticationError("the token is invalid, expired or used up")
-        user = await uow.users.get(user_id)
+        now = utcnow()
+        user = await db.run(lambda conn: consume_token(conn, token_hash, now), write=True)
         if user is None:
-            raise AuthenticationError("the token's user no longer exists")
+            raise AuthenticationError("the token is invalid, expired or used up")
         return Principal.of(user, token_hash)
 
     @staticmethod

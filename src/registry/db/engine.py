@@ -1,20 +1,21 @@
 """The metadata database: async engine (SQLite via aiosqlite, PostgreSQL via asyncpg),
-units of work, and start-up migrations."""
+units of work, one-hop transactions for hot paths, and start-up migrations."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
@@ -27,6 +28,10 @@ from registry.search.regex import sqlite_regexp
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # Serialises concurrent `migrate` runs of several server processes on one PostgreSQL.
 _MIGRATION_LOCK_KEY = 461_2025
+# Threads that read a SQLite file through the sync driver for Database.run (writes have one).
+_SQLITE_READERS = 2
+
+T = TypeVar("T")
 
 
 class DatabaseUnavailableError(RegistryError):
@@ -45,10 +50,10 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+def _install_sqlite_hooks(engine: Engine) -> None:
     """WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE for write transactions."""
 
-    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take over transaction control from pysqlite so "begin" below decides the BEGIN kind.
         dbapi_connection.isolation_level = None
@@ -61,7 +66,7 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
         # Regex search pushes `name REGEXP ?` into SQL; RE2 keeps it linear-time (search area).
         dbapi_connection.create_function("regexp", 2, sqlite_regexp, deterministic=True)
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         # A deferred transaction that later writes can fail with SQLITE_BUSY without waiting;
         # writers take the lock up front so busy_timeout queues them instead.
@@ -92,9 +97,29 @@ class Database:
             kwargs["pool_size"] = pool_size
             kwargs["max_overflow"] = pool_size
         self.engine = create_async_engine(self.url, **kwargs)
+        self._direct: _DirectSQLite | None = None
         if self.dialect == "sqlite":
-            _install_sqlite_hooks(self.engine)
+            _install_sqlite_hooks(self.engine.sync_engine)
+            if parsed.database and parsed.database != ":memory:":
+                self._direct = _DirectSQLite(parsed.set(drivername="sqlite").render_as_string())
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    async def run(self, work: Callable[[Connection], T], *, write: bool = False) -> T:
+        """Run work(connection) as one transaction and return its result; commit if it
+        returns, roll back if it raises. For the few statements every request runs (the
+        token check, the audit entry, a download's rows), written with SQLAlchemy Core.
+
+        On a SQLite file the whole transaction is one hop to a thread that uses the sync
+        driver: through aiosqlite each statement costs several hops (cursor, execute,
+        fetch, close), about 12x the CPU of the statements themselves (measured: 4 statements
+        in one write transaction, 0.4 ms of CPU direct against 5 ms as three units of work).
+        Writes go to one thread, so this process's writers queue in order instead of polling
+        SQLite's lock. Elsewhere (PostgreSQL) work runs in an async unit of work.
+        """
+        if self._direct is not None:
+            return await self._direct.run(work, write)
+        async with self.unit_of_work(write=write) as uow:
+            return await uow.session.run_sync(lambda session: work(session.connection()))
 
     @asynccontextmanager
     async def unit_of_work(self, *, write: bool = False) -> AsyncIterator[UnitOfWork]:
@@ -112,9 +137,7 @@ class Database:
         try:
             await session.connection(execution_options={"sqlite_immediate": write})
         except (OperationalError, DBAPIError, OSError) as exc:
-            raise DatabaseUnavailableError(
-                f"metadata database unavailable: {type(exc).__name__}"
-            ) from exc
+            raise _unavailable(exc) from exc
 
     async def migrate(self) -> None:
         """Apply every pending Alembic migration (safe to call from several processes)."""
@@ -143,6 +166,58 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        if self._direct is not None:
+            await asyncio.to_thread(self._direct.close)
+
+
+def _unavailable(exc: BaseException) -> DatabaseUnavailableError:
+    return DatabaseUnavailableError(f"metadata database unavailable: {type(exc).__name__}")
+
+
+class _DirectSQLite:
+    """A SQLite file through the sync driver on threads of its own: one writer, a few readers."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(
+            url,
+            pool_size=_SQLITE_READERS + 1,
+            max_overflow=0,
+            pool_reset_on_return=None,  # every use ends its transaction (see Database)
+            connect_args={"timeout": 15, "check_same_thread": False},
+        )
+        _install_sqlite_hooks(self.engine)
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="sqlite-write")
+        self.readers = ThreadPoolExecutor(_SQLITE_READERS, thread_name_prefix="sqlite-read")
+
+    async def run(self, work: Callable[[Connection], T], write: bool) -> T:
+        executor = self.writer if write else self.readers
+        return await asyncio.get_running_loop().run_in_executor(
+            executor, self._transaction, work, write
+        )
+
+    def _transaction(self, work: Callable[[Connection], T], write: bool) -> T:
+        try:
+            conn = self.engine.connect()
+        except (OperationalError, DBAPIError, OSError) as exc:
+            raise _unavailable(exc) from exc
+        with conn:
+            conn.execution_options(sqlite_immediate=write)
+            try:
+                conn.begin()
+            except (OperationalError, DBAPIError, OSError) as exc:
+                raise _unavailable(exc) from exc
+            try:
+                result = work(conn)
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+            return result
+
+    def close(self) -> None:
+        self.writer.shutdown()
+        self.readers.shutdown()
+        self.engine.dispose()
 
 
 def _upgrade(sync_conn: Connection) -> None:

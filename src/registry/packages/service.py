@@ -25,7 +25,7 @@ from registry.db.models import ArtifactRow
 from registry.db.models.jobs import JobRow
 from registry.db.models.packages import PackageArchiveRow, PackageFileRow
 from registry.db.repositories import UnitOfWork
-from registry.db.repositories.packages import PackageRepository
+from registry.db.repositories.packages import PackageRepository, artifact_and_package
 from registry.errors import (
     BlobNotFoundError,
     ConflictError,
@@ -277,8 +277,7 @@ class PackageService:
     ) -> Content:
         """What a download serves (REST and pages alike), recorded in the audit trail."""
         row, content = await self.content(artifact_type, artifact_id, part)
-        async with self.db.unit_of_work(write=True) as uow:
-            await self.artifacts.audit.record(uow, principal, row, "DOWNLOAD")
+        await self.artifacts.audit.append(self.db, principal, row, "DOWNLOAD")
         return content
 
     async def content(
@@ -286,26 +285,22 @@ class PackageService:
     ) -> tuple[ArtifactRow, Content]:
         """The artifact and what a download of it (or one part) serves; fetched or zipped as
         needed."""
-        # One short read (the artifact, its package and files); the transfer that may follow
-        # must not hold a transaction or connection.
-        async with self.db.unit_of_work() as uow:
-            row = await self.artifacts.get(uow, artifact_type, artifact_id)
-            package = await PackageRepository(uow.session).get(row.id)
-            # An upload's whole package is its own zip: no file list needed (the hot path).
-            upload_zip = package.archive_digest if package and part is None else None
-            members = [] if upload_zip else await self._members(uow, row, part)
+        # Short reads only: the transfer that may follow must not hold a transaction.
+        found, package = await self.db.run(lambda conn: artifact_and_package(conn, artifact_id))
+        row = ArtifactService.expect(found, artifact_type, artifact_id)
         if package is None:
             raise _not_stored(row)
         label = f"{row.name}-{part.value}" if part else row.name
-        if upload_zip:
+        # An upload's whole package is its own zip: no file list needed (the hot path).
+        if package.archive_digest and part is None:
             try:
-                info = await self.blobs.stat(upload_zip)
+                info = await self.blobs.stat(package.archive_digest)
             except BlobNotFoundError:
-                # The zip is gone (e.g. written to another blob store): build one from the files.
-                async with self.db.unit_of_work() as uow:
-                    members = await self._members(uow, row, part)
+                pass  # the zip is gone (e.g. written to another blob store): build one
             else:
                 return row, Content(info.digest, info.size, f"{label}.zip", "application/zip")
+        async with self.db.unit_of_work() as uow:
+            members = await self._members(uow, row, part)
         if not members:
             raise NotFoundError(f"{row.type} '{row.name}' has no files in the '{part}' part")
         await self._fetch_through(members)

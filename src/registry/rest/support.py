@@ -95,8 +95,7 @@ async def authenticate(
 ) -> Principal:
     """Check the X-Authorization token (counting the call) and the permission the route needs."""
     svc = services(request)
-    async with svc.db.unit_of_work(write=True) as uow:
-        principal = await svc.auth.authenticate(uow, request.headers.get("x-authorization"))
+    principal = await svc.auth.authenticate(svc.db, request.headers.get("x-authorization"))
     if permission is not None:
         svc.auth.require(principal, permission, status_code=status_code)
     return principal

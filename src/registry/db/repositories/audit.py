@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -19,8 +20,7 @@ class AuditRepository:
 
     async def add(self, entry: AuditRow) -> None:
         """Append one entry."""
-        self.session.add(entry)
-        await self.session.flush()
+        await self.session.run_sync(lambda session: append_entry(session.connection(), entry))
 
     async def for_artifact(self, artifact_id: str, limit: int) -> Sequence[AuditRow]:
         """The artifact's entries, oldest first, at most `limit`."""
@@ -35,3 +35,11 @@ class AuditRepository:
     async def delete_all(self) -> None:
         """Forget every entry (registry reset)."""
         await self.session.execute(delete(AuditRow))
+
+
+_APPEND = insert(AuditRow)  # built once: it caches its compiled form
+
+
+def append_entry(conn: Connection, entry: AuditRow) -> None:
+    """Append one entry (its id is assigned by the database and not read back)."""
+    conn.execute(_APPEND, entry.model_dump(exclude={"id"}))

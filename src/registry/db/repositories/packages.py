@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from registry.db.models import ArtifactRow
 from registry.db.models.packages import PackageArchiveRow, PackageFileRow, PackageRow
 
 
@@ -117,3 +119,20 @@ class PackageRepository:
             )
         )
         await self.session.execute(statement)
+
+
+_ARTIFACT = select(ArtifactRow).where(col(ArtifactRow.id) == bindparam("id"))
+_PACKAGE = select(PackageRow).where(col(PackageRow.artifact_id) == bindparam("id"))
+
+
+def artifact_and_package(
+    conn: Connection, artifact_id: str
+) -> tuple[ArtifactRow | None, PackageRow | None]:
+    """An artifact and its package record (a download's first read). For Database.run."""
+    artifact = conn.execute(_ARTIFACT, {"id": artifact_id}).first()
+    if artifact is None:
+        return None, None
+    package = conn.execute(_PACKAGE, {"id": artifact_id}).first()
+    return ArtifactRow(**artifact._mapping), (
+        None if package is None else PackageRow(**package._mapping)
+    )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -65,24 +66,6 @@ class TokenRepository:
         self.session.add(token)
         await self.session.flush()
 
-    async def consume(self, token_hash: str, now: datetime) -> int | None:
-        """Count one call on the token and return its user id, or None if it is not usable.
-
-        One UPDATE ... RETURNING makes the check-and-count atomic, so concurrent calls (and
-        several server processes on one PostgreSQL) can never exceed the call budget.
-        """
-        statement = (
-            update(TokenRow)
-            .where(col(TokenRow.token_hash) == token_hash)
-            .where(col(TokenRow.calls) < col(TokenRow.max_calls))
-            .where(col(TokenRow.expires_at) > now)
-            .values(calls=col(TokenRow.calls) + 1)
-            .returning(col(TokenRow.user_id))
-        )
-        result = await self.session.execute(statement)
-        row = result.first()
-        return None if row is None else int(row[0])
-
     async def delete_all_except(self, keep_hash: str | None) -> None:
         """Revoke every token but one."""
         await self.session.execute(
@@ -96,3 +79,29 @@ class TokenRepository:
                 (col(TokenRow.expires_at) <= now) | (col(TokenRow.calls) >= col(TokenRow.max_calls))
             )
         )
+
+
+# Built once: a statement object caches its compiled form, and these run on every request.
+_CONSUME = (
+    update(TokenRow)
+    .where(col(TokenRow.token_hash) == bindparam("hash"))
+    .where(col(TokenRow.calls) < col(TokenRow.max_calls))
+    .where(col(TokenRow.expires_at) > bindparam("now"))
+    .values(calls=col(TokenRow.calls) + 1)
+    .returning(col(TokenRow.user_id))
+)
+_USER = select(UserRow).where(col(UserRow.id) == bindparam("user_id"))
+
+
+def consume_token(conn: Connection, token_hash: str, now: datetime) -> UserRow | None:
+    """Count one call on the token and return its user, or None if the token is not usable
+    (unknown, expired, used up) or its user is gone. For Database.run.
+
+    One UPDATE ... RETURNING makes the check-and-count atomic, so concurrent calls (and
+    several server processes on one PostgreSQL) can never exceed the call budget.
+    """
+    counted = conn.execute(_CONSUME, {"hash": token_hash, "now": now}).first()
+    if counted is None:
+        return None
+    user = conn.execute(_USER, {"user_id": counted[0]}).first()
+    return None if user is None else UserRow(**user._mapping)
