@@ -119,7 +119,7 @@ async def test_artifact_and_package_reads_rows_or_none(database: Database) -> No
                 created_by="runner",
                 created_at=now,
                 updated_at=now,
-            )  # fmt: skip
+            )
         )
     row, package = await database.run(lambda c: artifact_and_package(c, "77"))
     assert row is not None and (row.name, row.type) == ("bert", "model")
