@@ -17,8 +17,9 @@ from sqlalchemy.engine import Connection
 
 from registry.db.engine import Database, DatabaseUnavailableError
 from registry.db.models import ArtifactRow, AuditRow, TokenRow, UserRow
+from registry.db.models.packages import PackageRow
 from registry.db.repositories.audit import append_entry
-from registry.db.repositories.packages import artifact_and_package
+from registry.db.repositories.packages import DownloadTarget, download_target
 from registry.db.repositories.users import consume_token
 from registry.ids import utcnow
 
@@ -87,10 +88,10 @@ async def test_expired_and_unknown_tokens_are_refused(database: Database) -> Non
 
 
 async def test_work_that_raises_rolls_back(database: Database) -> None:
-    entry = AuditRow(
-        artifact_id="1", artifact_name="m", artifact_type="model", user_name="runner",
-        user_is_admin=False, action="DOWNLOAD", date=utcnow(),
-    )  # fmt: skip
+    entry = {
+        "artifact_id": "1", "artifact_name": "m", "artifact_type": "model",
+        "user_name": "runner", "user_is_admin": False, "action": "DOWNLOAD", "date": utcnow(),
+    }  # fmt: skip
 
     def append_then_fail(conn: Connection) -> None:
         append_entry(conn, entry)
@@ -103,8 +104,8 @@ async def test_work_that_raises_rolls_back(database: Database) -> None:
     assert await database.run(lambda c: _count(c, AuditRow)) == 1
 
 
-async def test_artifact_and_package_reads_rows_or_none(database: Database) -> None:
-    assert await database.run(lambda c: artifact_and_package(c, "404")) == (None, None)
+async def test_download_target_is_the_artifact_and_its_zip(database: Database) -> None:
+    assert await database.run(lambda c: download_target(c, "404")) is None
     now = utcnow()
     async with database.unit_of_work(write=True) as uow:
         await uow.session.execute(text("DELETE FROM artifacts WHERE id = '77'"))
@@ -121,9 +122,21 @@ async def test_artifact_and_package_reads_rows_or_none(database: Database) -> No
                 updated_at=now,
             )
         )
-    row, package = await database.run(lambda c: artifact_and_package(c, "77"))
-    assert row is not None and (row.name, row.type) == ("bert", "model")
-    assert package is None
+    by_reference = await database.run(lambda c: download_target(c, "77"))
+    assert by_reference == DownloadTarget("77", "bert", "model", False, None)
+    async with database.unit_of_work(write=True) as uow:
+        await uow.session.execute(text("DELETE FROM packages WHERE artifact_id = '77'"))
+        uow.session.add(
+            PackageRow(
+                artifact_id="77",
+                origin="upload",
+                archive_digest="d" * 64,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    uploaded = await database.run(lambda c: download_target(c, "77"))
+    assert uploaded == DownloadTarget("77", "bert", "model", True, "d" * 64)
 
 
 async def test_sqlite_file_writes_run_on_one_thread_of_their_own(tmp_path: Path) -> None:

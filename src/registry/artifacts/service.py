@@ -167,15 +167,9 @@ class ArtifactService:
         self, uow: UnitOfWork, artifact_type: ArtifactType, artifact_id: str
     ) -> ArtifactRow:
         """Return the artifact of this type and id, or 404."""
-        return self.expect(await uow.artifacts.get(artifact_id), artifact_type, artifact_id)
-
-    @staticmethod
-    def expect(
-        row: ArtifactRow | None, artifact_type: ArtifactType, artifact_id: str
-    ) -> ArtifactRow:
-        """The row looked up for this type and id, or 404 if there is none of that type."""
+        row = await uow.artifacts.get(artifact_id)
         if row is None or row.type != artifact_type.value:
-            raise NotFoundError(f"{artifact_type.value} artifact '{artifact_id}' does not exist")
+            raise no_such_artifact(artifact_type, artifact_id)
         return row
 
     async def prepare_update(
@@ -288,3 +282,8 @@ class ArtifactService:
             await listener.reset(uow)
         await uow.artifacts.delete_all()
         await uow.audit.delete_all()
+
+
+def no_such_artifact(artifact_type: ArtifactType, artifact_id: str) -> NotFoundError:
+    """The 404 for an id that names no artifact of this type."""
+    return NotFoundError(f"{artifact_type.value} artifact '{artifact_id}' does not exist")

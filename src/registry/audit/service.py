@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from registry.auth.schemas import Principal
 from registry.db.engine import Database
-from registry.db.models import ArtifactRow, AuditRow
+from registry.db.models import ArtifactRow
 from registry.db.repositories import UnitOfWork
 from registry.db.repositories.audit import append_entry
 from registry.ids import isoformat_z, utcnow
 
 AuditAction = Literal["CREATE", "UPDATE", "DOWNLOAD", "RATE", "AUDIT"]
+
+
+class AuditSubject(Protocol):
+    """What an entry names of its artifact (an ArtifactRow, or a download's lighter read)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def type(self) -> str: ...
 
 
 class AuditService:
@@ -21,13 +32,13 @@ class AuditService:
         self.max_entries = max_entries
 
     async def record(
-        self, uow: UnitOfWork, actor: Principal, artifact: ArtifactRow, action: AuditAction
+        self, uow: UnitOfWork, actor: Principal, artifact: AuditSubject, action: AuditAction
     ) -> None:
         """Append one entry for an action on an artifact, in the caller's transaction."""
         await uow.audit.add(_entry(actor, artifact, action))
 
     async def append(
-        self, db: Database, actor: Principal, artifact: ArtifactRow, action: AuditAction
+        self, db: Database, actor: Principal, artifact: AuditSubject, action: AuditAction
     ) -> None:
         """Append one entry in a transaction of its own (an action that writes nothing else)."""
         entry = _entry(actor, artifact, action)
@@ -51,13 +62,13 @@ class AuditService:
         ]
 
 
-def _entry(actor: Principal, artifact: ArtifactRow, action: AuditAction) -> AuditRow:
-    return AuditRow(
-        artifact_id=artifact.id,
-        artifact_name=artifact.name,
-        artifact_type=artifact.type,
-        user_name=actor.name,
-        user_is_admin=actor.is_admin,
-        action=action,
-        date=utcnow(),
-    )
+def _entry(actor: Principal, artifact: AuditSubject, action: AuditAction) -> dict[str, Any]:
+    return {
+        "artifact_id": artifact.id,
+        "artifact_name": artifact.name,
+        "artifact_type": artifact.type,
+        "user_name": actor.name,
+        "user_is_admin": actor.is_admin,
+        "action": action,
+        "date": utcnow(),
+    }

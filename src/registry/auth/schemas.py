@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from registry.db.models import UserRow
+from registry.db.repositories.users import TokenOwner
 
 Permission = Literal["upload", "search", "download", "admin"]
 PERMISSIONS: tuple[Permission, ...] = ("upload", "search", "download", "admin")
@@ -47,8 +48,8 @@ class Principal:
         }[permission]
 
     @classmethod
-    def of(cls, user: UserRow, token_hash: str) -> Principal:
-        """Build the principal for a user row."""
+    def of(cls, user: UserRow | TokenOwner, token_hash: str) -> Principal:
+        """Build the principal for a user (its row, or the owner a token check returned)."""
         assert user.id is not None
         return cls(
             user.id,

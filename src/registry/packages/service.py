@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from registry.artifacts.schemas import ArtifactType
-from registry.artifacts.service import ArtifactService, Draft
+from registry.artifacts.service import ArtifactService, Draft, no_such_artifact
 from registry.auth.schemas import Principal
 from registry.config import Settings
 from registry.db.engine import Database
@@ -25,7 +25,11 @@ from registry.db.models import ArtifactRow
 from registry.db.models.jobs import JobRow
 from registry.db.models.packages import PackageArchiveRow, PackageFileRow
 from registry.db.repositories import UnitOfWork
-from registry.db.repositories.packages import PackageRepository, artifact_and_package
+from registry.db.repositories.packages import (
+    DownloadTarget,
+    PackageRepository,
+    download_target,
+)
 from registry.errors import (
     BlobNotFoundError,
     ConflictError,
@@ -92,7 +96,7 @@ class PartsSummary:
     parts: list[tuple[Part, int, int]]  # part, file count, bytes (datasets: with dependencies)
 
 
-def _not_stored(row: ArtifactRow) -> NotFoundError:
+def _not_stored(row: ArtifactRow | DownloadTarget) -> NotFoundError:
     return NotFoundError(
         f"{row.type} '{row.name}' is registered by reference; its content is not stored"
     )
@@ -282,24 +286,26 @@ class PackageService:
 
     async def content(
         self, artifact_type: ArtifactType, artifact_id: str, part: Part | None
-    ) -> tuple[ArtifactRow, Content]:
+    ) -> tuple[DownloadTarget, Content]:
         """The artifact and what a download of it (or one part) serves; fetched or zipped as
         needed."""
         # Short reads only: the transfer that may follow must not hold a transaction.
-        found, package = await self.db.run(lambda conn: artifact_and_package(conn, artifact_id))
-        row = ArtifactService.expect(found, artifact_type, artifact_id)
-        if package is None:
-            raise _not_stored(row)
-        label = f"{row.name}-{part.value}" if part else row.name
+        target = await self.db.run(lambda conn: download_target(conn, artifact_id))
+        if target is None or target.type != artifact_type.value:
+            raise no_such_artifact(artifact_type, artifact_id)
+        if not target.packaged:
+            raise _not_stored(target)
+        label = f"{target.name}-{part.value}" if part else target.name
         # An upload's whole package is its own zip: no file list needed (the hot path).
-        if package.archive_digest and part is None:
+        if target.archive_digest and part is None:
             try:
-                info = await self.blobs.stat(package.archive_digest)
+                info = await self.blobs.stat(target.archive_digest)
             except BlobNotFoundError:
                 pass  # the zip is gone (e.g. written to another blob store): build one
             else:
-                return row, Content(info.digest, info.size, f"{label}.zip", "application/zip")
+                return target, Content(info.digest, info.size, f"{label}.zip", "application/zip")
         async with self.db.unit_of_work() as uow:
+            row = await self.artifacts.get(uow, artifact_type, artifact_id)
             members = await self._members(uow, row, part)
         if not members:
             raise NotFoundError(f"{row.type} '{row.name}' has no files in the '{part}' part")
@@ -308,8 +314,8 @@ class PackageService:
         if len(members) == 1 and archives:
             file = archives[0].file
             content = Content(file.digest or "", file.size, f"{label}.zip", "application/zip")
-            return row, content
-        return row, await self._zip(members, f"{label}.zip")
+            return target, content
+        return target, await self._zip(members, f"{label}.zip")
 
     async def _members(self, uow: UnitOfWork, row: ArtifactRow, part: Part | None) -> list[_Member]:
         """The files a download of the artifact (or one part) holds; 404 when none are stored."""

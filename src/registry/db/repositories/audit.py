@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
@@ -18,8 +19,8 @@ class AuditRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, entry: AuditRow) -> None:
-        """Append one entry."""
+    async def add(self, entry: dict[str, Any]) -> None:
+        """Append one entry (AuditRow's columns but its id)."""
         await self.session.run_sync(lambda session: append_entry(session.connection(), entry))
 
     async def for_artifact(self, artifact_id: str, limit: int) -> Sequence[AuditRow]:
@@ -40,6 +41,6 @@ class AuditRepository:
 _APPEND = insert(AuditRow)  # built once: it caches its compiled form
 
 
-def append_entry(conn: Connection, entry: AuditRow) -> None:
-    """Append one entry (its id is assigned by the database and not read back)."""
-    conn.execute(_APPEND, entry.model_dump(exclude={"id"}))
+def append_entry(conn: Connection, entry: dict[str, Any]) -> None:
+    """Append one entry: AuditRow's columns but its id, which the database assigns."""
+    conn.execute(_APPEND, entry)

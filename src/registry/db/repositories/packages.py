@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
@@ -121,18 +122,32 @@ class PackageRepository:
         await self.session.execute(statement)
 
 
-_ARTIFACT = select(ArtifactRow).where(col(ArtifactRow.id) == bindparam("id"))
-_PACKAGE = select(PackageRow).where(col(PackageRow.artifact_id) == bindparam("id"))
+@dataclass(frozen=True, slots=True)
+class DownloadTarget:
+    """A download's first read: the artifact's identity and its package, if it has one."""
+
+    id: str
+    name: str
+    type: str
+    packaged: bool  # a package record exists (else it is registered by reference only)
+    archive_digest: str | None  # an upload's own zip
 
 
-def artifact_and_package(
-    conn: Connection, artifact_id: str
-) -> tuple[ArtifactRow | None, PackageRow | None]:
-    """An artifact and its package record (a download's first read). For Database.run."""
-    artifact = conn.execute(_ARTIFACT, {"id": artifact_id}).first()
-    if artifact is None:
-        return None, None
-    package = conn.execute(_PACKAGE, {"id": artifact_id}).first()
-    return ArtifactRow(**artifact._mapping), (
-        None if package is None else PackageRow(**package._mapping)
+_TARGET = (
+    select(
+        col(ArtifactRow.id),
+        col(ArtifactRow.name),
+        col(ArtifactRow.type),
+        col(PackageRow.artifact_id).is_not(None),
+        col(PackageRow.archive_digest),
     )
+    .outerjoin(PackageRow, col(PackageRow.artifact_id) == col(ArtifactRow.id))
+    .where(col(ArtifactRow.id) == bindparam("id"))
+)
+
+
+def download_target(conn: Connection, artifact_id: str) -> DownloadTarget | None:
+    """The artifact a download names, with its package's zip; None if there is no such
+    artifact. One statement, a handful of columns. For Database.run."""
+    row = conn.execute(_TARGET, {"id": artifact_id}).first()
+    return None if row is None else DownloadTarget(*row)

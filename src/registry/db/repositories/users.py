@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.engine import Connection
@@ -90,10 +91,28 @@ _CONSUME = (
     .values(calls=col(TokenRow.calls) + 1)
     .returning(col(TokenRow.user_id))
 )
-_USER = select(UserRow).where(col(UserRow.id) == bindparam("user_id"))
+_OWNER = select(
+    col(UserRow.id),
+    col(UserRow.name),
+    col(UserRow.is_admin),
+    col(UserRow.can_upload),
+    col(UserRow.can_search),
+    col(UserRow.can_download),
+).where(col(UserRow.id) == bindparam("user_id"))
 
 
-def consume_token(conn: Connection, token_hash: str, now: datetime) -> UserRow | None:
+class TokenOwner(NamedTuple):
+    """The user a token belongs to: what a request's principal needs, no more."""
+
+    id: int
+    name: str
+    is_admin: bool
+    can_upload: bool
+    can_search: bool
+    can_download: bool
+
+
+def consume_token(conn: Connection, token_hash: str, now: datetime) -> TokenOwner | None:
     """Count one call on the token and return its user, or None if the token is not usable
     (unknown, expired, used up) or its user is gone. For Database.run.
 
@@ -103,5 +122,5 @@ def consume_token(conn: Connection, token_hash: str, now: datetime) -> UserRow |
     counted = conn.execute(_CONSUME, {"hash": token_hash, "now": now}).first()
     if counted is None:
         return None
-    user = conn.execute(_USER, {"user_id": counted[0]}).first()
-    return None if user is None else UserRow(**user._mapping)
+    user = conn.execute(_OWNER, {"user_id": counted[0]}).first()
+    return None if user is None else TokenOwner._make(user)
