@@ -171,8 +171,10 @@ _UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
 
 
 def _seconds(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
-    return float(number) * _UNITS[unit]
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if match is None:
+        raise ValueError(f"wrk printed a latency this script cannot read: {text!r}")
+    return float(match.group(1)) * _UNITS[match.group(2)]
 
 
 def wrk(url: str, connections: int, duration: int, header: str | None) -> dict[str, float]:
@@ -181,7 +183,7 @@ def wrk(url: str, connections: int, duration: int, header: str | None) -> dict[s
     if header:
         command += ["-H", header]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout  # noqa: S603
-    mean = re.search(r"Latency\s+(\S+)", output)
+    mean = re.search(r"Latency\s+(\d\S*)", output)
     p50 = re.search(r"50%\s+(\S+)", output)
     p99 = re.search(r"99%\s+(\S+)", output)
     rps = re.search(r"Requests/sec:\s+([\d.]+)", output)

@@ -51,7 +51,12 @@ class GitHubSource:
     async def _get(self, path: str, params: dict[str, Any] | None = None) -> httpx.Response | None:
         """GET an API path: the response when 2xx, None when absent (404/409/410/451)."""
         try:
-            response = await self._client.get(path, params=params)
+            try:
+                response = await self._client.get(path, params=params)
+            except (httpx.ReadError, httpx.RemoteProtocolError):
+                # A pooled keep-alive connection the server closed just as it was reused
+                # fails before any answer; a GET is safe to send once more, on a new one.
+                response = await self._client.get(path, params=params)
         except httpx.TimeoutException as exc:
             raise SourceUnavailableError(
                 f"the GitHub API did not answer within {self.timeout:g} s"

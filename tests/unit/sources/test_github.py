@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import time
@@ -104,6 +105,57 @@ async def test_invalid_repo_ids(github: GitHubSource, repo_id: str) -> None:
 async def test_wrong_kind(github: GitHubSource) -> None:
     with pytest.raises(ValidationError, match="cannot read a 'hf_model' source"):
         await github.fetch("openai/whisper", "hf_model", "u")
+
+
+class DroppingServer:
+    """Raw HTTP on loopback: closes the first `drops` connections after reading a request,
+    as a server does with a keep-alive connection it has just timed out; then answers."""
+
+    def __init__(self, drops: int) -> None:
+        self.drops, self.seen = drops, 0
+        self.server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> str:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def __aexit__(self, *_exc: object) -> None:
+        assert self.server is not None
+        self.server.close()
+        await self.server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        self.seen += 1
+        if self.seen <= self.drops:
+            writer.close()
+            return
+        body = b'{"license": {"spdx_id": "MIT"}}'
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n"
+            b"content-length: %d\r\n\r\n%s" % (len(body), body)
+        )
+        await writer.drain()
+        writer.close()
+
+
+async def test_a_dropped_connection_is_retried_once() -> None:
+    async with DroppingServer(drops=1) as url:
+        source = GitHubSource(url, None, 5)
+        try:
+            assert await source.license_id("openai", "whisper") == "MIT"
+        finally:
+            await source.close()
+
+
+async def test_a_connection_dropped_twice_is_unavailable() -> None:
+    async with DroppingServer(drops=2) as url:
+        source = GitHubSource(url, None, 5)
+        try:
+            with pytest.raises(SourceUnavailableError, match="RemoteProtocolError"):
+                await source.license_id("openai", "whisper")
+        finally:
+            await source.close()
 
 
 async def test_unreachable_api_fails_fast() -> None:
