@@ -184,8 +184,9 @@ def wrk(url: str, connections: int, duration: int, header: str | None) -> dict[s
         command += ["-H", header]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout  # noqa: S603
     mean = re.search(r"Latency\s+(\d\S*)", output)
-    p50 = re.search(r"50%\s+(\S+)", output)
-    p99 = re.search(r"99%\s+(\S+)", output)
+    # Percentile lines only: a "+/- Stdev" column may also end in 50% or 99%.
+    p50 = re.search(r"^\s*50%\s+(\S+)", output, re.M)
+    p99 = re.search(r"^\s*99%\s+(\S+)", output, re.M)
     rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
     done = re.search(r"(\d+) requests in", output)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
