@@ -162,3 +162,32 @@ async def test_an_unopenable_database_is_unavailable(tmp_path: Path) -> None:
                 await db.run(lambda c: c.execute(text("SELECT 1")).scalar(), write=write)
     finally:
         await db.dispose()
+
+
+async def test_a_caller_that_stops_waiting_leaves_the_transaction_to_finish(
+    tmp_path: Path,
+) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'cancel.db'}")
+    await db.migrate()
+    started, release = threading.Event(), threading.Event()
+    entry = {
+        "artifact_id": "1", "artifact_name": "m", "artifact_type": "model",
+        "user_name": "runner", "user_is_admin": False, "action": "DOWNLOAD", "date": utcnow(),
+    }  # fmt: skip
+
+    def slow_append(conn: Connection) -> None:
+        started.set()
+        release.wait(10)
+        append_entry(conn, entry)
+
+    try:
+        task = asyncio.create_task(db.run(slow_append, write=True))
+        await asyncio.to_thread(started.wait, 10)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        release.set()
+        # The writer is free again once the abandoned transaction has committed.
+        assert await db.run(lambda c: _count(c, AuditRow), write=True) == 1
+    finally:
+        await db.dispose()
