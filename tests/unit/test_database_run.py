@@ -191,3 +191,24 @@ async def test_a_caller_that_stops_waiting_leaves_the_transaction_to_finish(
         assert await db.run(lambda c: _count(c, AuditRow), write=True) == 1
     finally:
         await db.dispose()
+
+
+async def test_workers_grow_with_the_backlog_up_to_their_count() -> None:
+    from registry.workers import Workers
+
+    workers = Workers("test", 3)
+    gate = threading.Event()
+    try:
+        assert await workers.call(lambda: 1) == 1
+        assert len(workers.threads) == 1  # one call at a time needs one thread
+        calls = [asyncio.ensure_future(workers.call(gate.wait, 10)) for _ in range(6)]
+        await asyncio.sleep(0.05)
+        gate.set()
+        assert await asyncio.gather(*calls) == [True] * 6
+        assert len(workers.threads) == 3
+        with pytest.raises(ZeroDivisionError):
+            await workers.call(lambda: 1 / 0)
+    finally:
+        gate.set()
+        workers.close()
+    assert workers.threads == []

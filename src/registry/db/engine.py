@@ -4,8 +4,6 @@ units of work, one-hop transactions for hot paths, and start-up migrations."""
 from __future__ import annotations
 
 import asyncio
-import queue
-import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 from registry.db.repositories import UnitOfWork
 from registry.errors import RegistryError
 from registry.search.regex import sqlite_regexp
+from registry.workers import Workers
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # Serialises concurrent `migrate` runs of several server processes on one PostgreSQL.
@@ -187,8 +186,8 @@ class _DirectSQLite:
             connect_args={"timeout": 15, "check_same_thread": False},
         )
         _install_sqlite_hooks(self.engine)
-        self.writes = _Workers("sqlite-write", 1)
-        self.reads = _Workers("sqlite-read", _SQLITE_READERS)
+        self.writes = Workers("sqlite-write", 1)
+        self.reads = Workers("sqlite-read", _SQLITE_READERS)
 
     async def run(self, work: Callable[[Connection], T], write: bool) -> T:
         return await (self.writes if write else self.reads).call(self._transaction, work, write)
@@ -216,59 +215,6 @@ class _DirectSQLite:
         self.writes.close()
         self.reads.close()
         self.engine.dispose()
-
-
-class _Workers:
-    """Threads taking calls from one queue and handing results back to the caller's loop.
-
-    What asyncio's run_in_executor does, minus its concurrent.futures layer (a future per
-    call, chained to an asyncio one, and a semaphore to size the pool): on a download that
-    layer was about a tenth of the server's Python time. The threads start with the first
-    call and end at close().
-    """
-
-    def __init__(self, name: str, count: int) -> None:
-        self.name, self.count = name, count
-        self.queue: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
-        self.threads: list[threading.Thread] = []
-
-    async def call(self, fn: Callable[..., T], *args: Any) -> T:
-        if not self.threads:
-            for index in range(self.count):
-                thread = threading.Thread(target=self._serve, name=f"{self.name}-{index}")
-                thread.daemon = True  # a close() that never came must not hang the exit
-                thread.start()
-                self.threads.append(thread)
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self.queue.put((loop, future, fn, args))
-        return await future
-
-    def _serve(self) -> None:
-        while (item := self.queue.get()) is not None:
-            loop, future, fn, args = item
-            try:
-                result = fn(*args)
-            except BaseException as exc:  # handed to the caller, as an executor would
-                loop.call_soon_threadsafe(_settle, future, None, exc)
-            else:
-                loop.call_soon_threadsafe(_settle, future, result, None)
-
-    def close(self) -> None:
-        for _ in self.threads:
-            self.queue.put(None)
-        for thread in self.threads:
-            thread.join()
-        self.threads.clear()
-
-
-def _settle(future: asyncio.Future[Any], result: Any, exc: BaseException | None) -> None:
-    if future.cancelled():
-        return  # the caller stopped waiting; the transaction ran (or failed) all the same
-    if exc is not None:
-        future.set_exception(exc)
-    else:
-        future.set_result(result)
 
 
 def _upgrade(sync_conn: Connection) -> None:
