@@ -97,6 +97,8 @@ async def _sendfile(transport: asyncio.Transport, file_fd: int, offset: int, cou
     # watch a transport's own descriptor for us, and if the connection is lost meanwhile the
     # loop closes its descriptor, whose number a new connection may then reuse; the duplicate
     # still names this socket until it is closed here.
+    if transport.is_closing():
+        return 0  # the loop may already have closed the socket's descriptor
     sock_fd = os.dup(transport.get_extra_info("socket").fileno())
     writable = _Writable(asyncio.get_running_loop(), sock_fd)
     sent = 0
@@ -105,7 +107,15 @@ async def _sendfile(transport: asyncio.Transport, file_fd: int, offset: int, cou
         while transport.get_write_buffer_size() and not transport.is_closing():
             await writable.wait()
             await asyncio.sleep(0)  # writable: the loop flushes its buffer on this turn
+        advised = offset  # the file is asked to be read ahead up to here
         while sent < count and not transport.is_closing():
+            # sendfile reads the file in this (the loop's) thread: ask the kernel to read the
+            # next few slices ahead, so a cold blob waits on the disk less here.
+            ahead = offset + sent + _SLICE > advised and advised < offset + count
+            if ahead and hasattr(os, "posix_fadvise"):  # (a length of 0 would mean "to EOF")
+                length = min(_READ_AHEAD, offset + count - advised)
+                os.posix_fadvise(file_fd, advised, length, os.POSIX_FADV_WILLNEED)  # no wait
+                advised += length
             try:
                 done = os.sendfile(sock_fd, file_fd, offset + sent, min(count - sent, _SLICE))
             except BlockingIOError:
@@ -129,6 +139,7 @@ async def _sendfile(transport: asyncio.Transport, file_fd: int, offset: int, cou
 # concurrent downloads take turns instead of each pushing until its socket is full: on the
 # download benchmark this brought p99 / median from about 3 to about 2.4, at the same CPU.
 _SLICE = 1 << 20
+_READ_AHEAD = 4 * _SLICE  # asked for a window at a time: one hint per four slices
 
 
 class _Writable:

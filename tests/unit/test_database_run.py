@@ -212,3 +212,28 @@ async def test_workers_grow_with_the_backlog_up_to_their_count() -> None:
         gate.set()
         workers.close()
     assert workers.threads == []
+    with pytest.raises(RuntimeError, match="closed"):
+        await workers.call(lambda: 1)
+
+
+def test_workers_outlive_a_caller_whose_loop_closed() -> None:
+    from registry.workers import Workers
+
+    workers = Workers("test", 1)
+    gate = threading.Event()
+
+    async def abandon() -> None:
+        pending = asyncio.ensure_future(workers.call(gate.wait, 10))
+        await asyncio.sleep(0.05)  # handed over; the loop then closes with the call pending
+        assert not pending.done()
+
+    asyncio.run(abandon())
+    gate.set()  # the thread answers a closed loop, and must go on serving
+
+    async def next_call() -> int:
+        return await asyncio.wait_for(workers.call(lambda: 7), 5)
+
+    try:
+        assert asyncio.run(next_call()) == 7
+    finally:
+        workers.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,15 @@ class FileApp:
         self.path = path
         self.offered: list[bool] = []
         self.errors: list[BaseException] = []
+        self.finished = 0
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await self._answer(scope, send)
+        finally:
+            self.finished += 1
+
+    async def _answer(self, scope: Any, send: Any) -> None:
         assert scope["type"] == "http"
         query = dict(part.split("=") for part in scope["query_string"].decode().split("&") if part)
         start = int(query.get("start", 0))
@@ -92,28 +100,81 @@ def test_keep_alive_connection_serves_the_next_request(
     assert third.content == data[-10:]
 
 
-def test_head_sends_headers_only(served: tuple[str, FileApp]) -> None:
+def _exchange(url: str, requests: bytes, expect: list[int]) -> list[tuple[bytes, bytes]]:
+    """Send raw requests at once on one connection; read len(expect) responses whose bodies
+    have the given lengths; nothing may follow the last one."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(requests)
+        data, answers = b"", []
+        for length in expect:
+            while b"\r\n\r\n" not in data:
+                data += sock.recv(1 << 20)
+            head, _, data = data.partition(b"\r\n\r\n")
+            while len(data) < length:
+                data += sock.recv(1 << 20)
+            answers.append((head, data[:length]))
+            data = data[length:]
+        sock.settimeout(0.3)
+        try:
+            data += sock.recv(1 << 20)
+        except TimeoutError:
+            pass
+        assert data == b"", "bytes after the last response"
+    return answers
+
+
+def test_head_sends_headers_only(served: tuple[str, FileApp], blob: Path) -> None:
     url, _app = served
     response = httpx.head(f"{url}/file", timeout=30)
     assert response.status_code == 200
     assert response.headers["content-length"] == str(SIZE)
-    assert response.content == b""
+    # On one connection, the GET's answer must follow the HEAD's headers directly.
+    request = b"%s /file?count=10 HTTP/1.1\r\nHost: x\r\n\r\n"
+    (head, body), (get_head, get_body) = _exchange(
+        url, request % b"HEAD" + request % b"GET", [0, 10]
+    )
+    assert head.startswith(b"HTTP/1.1 200") and body == b""
+    assert get_head.startswith(b"HTTP/1.1 200") and get_body == blob.read_bytes()[:10]
+
+
+def test_pipelined_requests_are_answered_in_order(served: tuple[str, FileApp], blob: Path) -> None:
+    url, _app = served
+    data = blob.read_bytes()
+    first = b"GET /file?start=5&count=3000000 HTTP/1.1\r\nHost: x\r\n\r\n"
+    second = b"GET /file?start=0&count=7 HTTP/1.1\r\nHost: x\r\n\r\n"
+    answers = _exchange(url, first + second, [3_000_000, 7])
+    assert [body for _head, body in answers] == [data[5:3_000_005], data[:7]]
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
 
 
 def test_a_client_leaving_mid_body_leaves_the_server_serving(
     served: tuple[str, FileApp], blob: Path
 ) -> None:
     url, app = served
+    httpx.get(f"{url}/file", params={"count": 10}, timeout=30)  # warm: the server's own fds
+    before = _open_fds()
     host, port = url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port))) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         sock.sendall(b"GET /file HTTP/1.1\r\nHost: x\r\n\r\n")
         assert sock.recv(4096).startswith(b"HTTP/1.1 200")
-    # The server was blocked on a full socket; it must notice the peer left and go on.
+    # The server was blocked on a full socket: it must notice the peer left and end the send.
+    deadline = time.monotonic() + 10
+    while app.finished < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert app.finished == 2, "the abandoned download never ended"
+    assert app.errors == []
+    deadline = time.monotonic() + 5
+    while _open_fds() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _open_fds() <= before, "descriptors left open"
     assert (
         httpx.get(f"{url}/file", params={"count": 10}, timeout=30).content == blob.read_bytes()[:10]
     )
-    assert app.errors == []
 
 
 def test_more_bytes_than_content_length_is_refused(served: tuple[str, FileApp]) -> None:

@@ -278,13 +278,9 @@ class ArtifactService:
 
     async def reset(self, uow: UnitOfWork) -> None:
         """Forget every artifact and audit entry."""
-        # Artifacts (and their offset buckets) go first: a create takes its bucket row before
-        # its listeners take the rating settle lock, so a reset must take them in that order
-        # too, or the two could deadlock on PostgreSQL. No table refers to artifacts by a
-        # foreign key, so the listeners' rows can go after.
-        await uow.artifacts.delete_all()
         for listener in self.listeners:
             await listener.reset(uow)
+        await uow.artifacts.delete_all()
         await uow.audit.delete_all()
 
 

@@ -119,10 +119,9 @@ class ArtifactRepository:
                 await self._count(artifact_type, seq, -1)
 
     async def delete_all(self) -> None:
-        """Delete every artifact (registry reset); the bucket rows first, as a create
-        takes its bucket row before anything else it locks."""
-        await self.session.execute(delete(ArtifactSeqBucketRow))
+        """Delete every artifact (registry reset)."""
         await self.session.execute(delete(ArtifactRow))
+        await self.session.execute(delete(ArtifactSeqBucketRow))
 
     @staticmethod
     def _filtered(names: Sequence[str] | None, types: Sequence[str] | None) -> Any:
