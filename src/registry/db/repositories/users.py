@@ -25,10 +25,6 @@ class UserRepository:
         result = await self.session.execute(select(UserRow).where(col(UserRow.name) == name))
         return result.scalar_one_or_none()
 
-    async def get(self, user_id: int) -> UserRow | None:
-        """Return the user with this id, if any."""
-        return await self.session.get(UserRow, user_id)
-
     async def add(self, user: UserRow) -> UserRow:
         """Insert a user and assign its id."""
         self.session.add(user)
