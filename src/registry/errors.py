@@ -10,6 +10,7 @@
     ├── ConflictError                  (409, "conflict")
     ├── PayloadTooLargeError           (413, "payload_too_large")
     ├── RatingDisqualifiedError        (424, "rating_disqualified")
+    ├── TooManyRequestsError           (429, "too_many_requests"; carries Retry-After)
     ├── SourceUnavailableError         (502, "source_unavailable")
     └── StorageError                   (500, "storage_error")
         ├── BlobNotFoundError          (404, "blob_not_found")
@@ -41,6 +42,10 @@ class RegistryError(Exception):
         if self.details:
             body["details"] = self.details
         return body
+
+    def response_headers(self) -> dict[str, str]:
+        """Headers the answer carries besides the body (none unless a subclass says so)."""
+        return {}
 
 
 class ValidationError(RegistryError):
@@ -100,6 +105,21 @@ class PayloadTooLargeError(RegistryError):
 
     status_code = 413
     code = "payload_too_large"
+
+
+class TooManyRequestsError(RegistryError):
+    """Too many attempts (failed sign-ins, a full password-check queue); retry later."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, details={"retry_after_seconds": max(1, retry_after)})
+        self.retry_after = max(1, retry_after)
+
+    def response_headers(self) -> dict[str, str]:
+        """Retry-After, in whole seconds."""
+        return {"Retry-After": str(self.retry_after)}
 
 
 class RatingDisqualifiedError(RegistryError):

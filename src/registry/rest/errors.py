@@ -20,7 +20,9 @@ async def registry_error(request: Request, exc: Exception) -> Response:
         log.warning(
             "%s %s -> %s: %s", request.method, request.url.path, exc.status_code, exc.message
         )
-    return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+    return JSONResponse(
+        exc.to_dict(), status_code=exc.status_code, headers=exc.response_headers() or None
+    )
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
