@@ -60,6 +60,15 @@ class Settings(BaseSettings):
     default_admin_name: str = "ece30861defaultadminuser"
     token_max_calls: int = 1000
     token_ttl_seconds: int = 10 * 3600
+    # Sign-in throttling, counted in each server process (docs/security.md): failed logins per
+    # account and per client address within the window before 429 with Retry-After.
+    login_max_failures: int = Field(default=10, ge=1)
+    login_max_failures_per_address: int = Field(default=30, ge=1)
+    login_window_seconds: int = Field(default=300, ge=1)
+    # Sign-ins queued for one of the password-hashing slots beyond which more get 429 at once.
+    login_max_waiting: int = Field(default=64, ge=0)
+    # Count sign-ins by the last X-Forwarded-For entry: only behind a proxy that sets it.
+    login_trust_forwarded_for: bool = False
 
     # Limits.
     max_body_bytes: int = 1024 * 1024
@@ -67,6 +76,7 @@ class Settings(BaseSettings):
     page_size_cap: int = 500
     regex_max_length: int = 512
     name_max_length: int = 512
+    json_max_depth: int = 64  # deeper request JSON is refused with 400
     url_max_length: int = 2048
 
     # Background jobs: worker tasks per process.

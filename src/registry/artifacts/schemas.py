@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 from registry.db.models import ArtifactRow
+from registry.textcheck import name_problem
 
 ARTIFACT_ID_RE = re.compile(r"^[a-zA-Z0-9\-]{1,64}$")
-# "Typical keyboard characters": printable ASCII plus ordinary non-ASCII letters; no controls.
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class ArtifactType(StrEnum):
@@ -29,16 +28,38 @@ def check_name(name: str, max_length: int = 512) -> str:
         raise ValueError("name must not be blank")
     if len(name) > max_length:
         raise ValueError(f"name must be at most {max_length} characters")
-    if _CONTROL_RE.search(name):
-        raise ValueError("name must not contain control characters")
+    # "Typical keyboard characters": no controls, bidi overrides or zero-width characters.
+    problem = name_problem(name)
+    if problem is not None:
+        raise ValueError(f"name {problem}")
     return name
+
+
+def _lookup_name(value: str) -> str:
+    """A name to look up: no text a stored name could not hold (so no NUL reaches SQL)."""
+    problem = name_problem(value)
+    if problem is not None:
+        raise ValueError(f"name {problem}")
+    return value
+
+
+def _url_text(value: str) -> str:
+    """A source URL: no controls, bidi or zero-width characters (they only serve to deceive)."""
+    problem = name_problem(value)
+    if problem is not None:
+        raise ValueError(f"url {problem}")
+    return value
+
+
+LookupName = Annotated[StrictStr, AfterValidator(_lookup_name)]
+UrlText = Annotated[StrictStr, Field(min_length=1, max_length=2048), AfterValidator(_url_text)]
 
 
 class ArtifactCreateRequest(BaseModel):
     """ArtifactData as a create request: a url and an optional name."""
 
     model_config = ConfigDict(extra="ignore")
-    url: StrictStr = Field(min_length=1, max_length=2048)
+    url: UrlText
     name: StrictStr | None = None
 
     @field_validator("name")
@@ -54,7 +75,7 @@ class ArtifactCreateRequest(BaseModel):
 class ArtifactMetadataIn(BaseModel):
     """ArtifactMetadata as a client sends it."""
 
-    name: StrictStr
+    name: LookupName
     id: StrictStr
     type: ArtifactType
 
@@ -63,7 +84,7 @@ class ArtifactDataIn(BaseModel):
     """ArtifactData as a client sends it (download_url is read-only and ignored)."""
 
     model_config = ConfigDict(extra="ignore")
-    url: StrictStr = Field(min_length=1, max_length=2048)
+    url: UrlText
 
 
 class ArtifactIn(BaseModel):
@@ -77,7 +98,7 @@ class ArtifactQuery(BaseModel):
     """The contract's ArtifactQuery: a name (or "*") and an optional types filter."""
 
     model_config = ConfigDict(extra="ignore")
-    name: StrictStr = Field(min_length=1, max_length=512)
+    name: LookupName = Field(min_length=1, max_length=512)
     types: list[ArtifactType] | None = None
 
 

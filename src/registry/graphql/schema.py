@@ -28,6 +28,7 @@ from registry.graphql.types import (
 from registry.licenses.rules import Policy
 from registry.lineage.graph import Direction
 from registry.lineage.service import MAX_DEPTH
+from registry.textcheck import is_ascii_digits
 
 MAX_PAGE = 100
 MAX_QUERY_DEPTH = 6  # the deepest real selection (lineage > nodes > artifact > name) is 4
@@ -45,7 +46,7 @@ def _after(cursor: str | None) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor.encode()).decode()
         kind, _, number = text.partition(":")
-        if kind != "seq" or not number.isdigit() or len(number) > 18:
+        if kind != "seq" or not is_ascii_digits(number) or len(number) > 18:
             raise ValueError(text)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise ValidationError("after is not a cursor this API handed out") from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from registry.errors import RegistryError
+from registry.textcheck import is_ascii_digits
 
 
 class RangeNotSatisfiableError(RegistryError):
@@ -24,9 +25,10 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     if unit.strip().lower() != "bytes" or "," in spec:
         return None
     first, dash, last = spec.strip().partition("-")
-    if not dash or not (first.isdigit() or last.isdigit()):
+    # ASCII digits only (str.isdigit() takes '²'), and few enough for int() to take quickly.
+    if not dash or not (first or last) or len(first) > 18 or len(last) > 18:
         return None
-    if (first and not first.isdigit()) or (last and not last.isdigit()):
+    if (first and not is_ascii_digits(first)) or (last and not is_ascii_digits(last)):
         return None
     if not first:  # "-N": the last N bytes
         suffix = int(last)

@@ -31,6 +31,7 @@ from registry.sources.huggingface import (
     split_card,
 )
 from registry.storage.base import CHUNK_SIZE, BlobStore
+from registry.textcheck import is_ascii_digits
 
 SMALL_FILE_LIMIT = 1024 * 1024  # README.md / config.json read into memory at most this big
 INDEXED = ("README.md", "config.json", "adapter_config.json", "model_index.json")
@@ -59,7 +60,11 @@ def check_upload_name(name: str | None) -> str:
 
 def check_declared_size(content_length: str | None, limit: int) -> None:
     """413 before any byte is read when the declared body is over the upload limit."""
-    if content_length and content_length.isdigit() and int(content_length) > limit:
+    if (
+        content_length
+        and is_ascii_digits(content_length)
+        and (len(content_length) > 18 or int(content_length) > limit)
+    ):
         raise PayloadTooLargeError(f"the upload is larger than {limit} bytes")
 
 

@@ -24,6 +24,7 @@ from registry.rest.support import (
     read_json,
     services,
 )
+from registry.textcheck import is_ascii_digits
 
 ARTIFACT = "/artifacts/{artifact_type}/{id}"
 ARTIFACT_ALIAS = "/artifact/{artifact_type}/{id}"
@@ -86,7 +87,7 @@ def _int_param(request: Request, name: str, *, header: bool = False) -> int | No
         raw = request.headers.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 12:
+    if not is_ascii_digits(raw) or len(raw) > 12:  # str.isdigit() accepts '²'
         raise ValidationError(f"{name} must be a non-negative integer")
     return int(raw)
 

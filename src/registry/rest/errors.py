@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from starlette.exceptions import HTTPException
@@ -11,6 +12,15 @@ from starlette.responses import JSONResponse, Response
 from registry.errors import RegistryError
 
 log = logging.getLogger("registry.rest")
+
+
+class ErrorResponse(JSONResponse):
+    """A JSON error body that renders whatever input it echoes (a lone surrogate included)."""
+
+    def render(self, content: object) -> bytes:
+        """UTF-8 JSON; characters UTF-8 cannot carry become JSON escapes instead of a crash."""
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return text.encode("utf-8", "backslashreplace")
 
 
 async def registry_error(request: Request, exc: Exception) -> Response:
@@ -30,13 +40,13 @@ async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     codes = {404: "not_found", 405: "method_not_allowed"}
     body = {"error": codes.get(exc.status_code, "http_error"), "message": str(exc.detail)}
-    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+    return ErrorResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     """Anything else is a 500 that names no internals (details go to the log only)."""
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return JSONResponse(
+    return ErrorResponse(
         {"error": "internal_error", "message": "internal server error"}, status_code=500
     )
 

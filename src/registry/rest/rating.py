@@ -28,6 +28,7 @@ from registry.rest.support import (
     read_json,
     services,
 )
+from registry.textcheck import is_ascii_digits
 
 
 def trust_view(artifact: ArtifactRow, row: RatingRow) -> dict[str, Any]:
@@ -94,7 +95,7 @@ async def by_trust(request: Request) -> Response:
         raise ValidationError("status must be 'vetted' or 'unvetted'")
     svc = services(request)
     raw_offset = request.query_params.get("offset", "0")
-    if not raw_offset.isdigit() or len(raw_offset) > 12:
+    if not is_ascii_digits(raw_offset) or len(raw_offset) > 12:  # isdigit() accepts '²'
         raise ValidationError("offset must be a non-negative integer")
     offset, size = int(raw_offset), svc.settings.page_size
     rows = await svc.rating.by_status(status, offset, size + 1)

@@ -26,6 +26,7 @@ from registry.packages.service import PackageService
 from registry.rating.service import RatingService
 from registry.search.service import SearchService
 from registry.storage.base import BlobStore
+from registry.textcheck import escape_controls, is_ascii_digits, json_problem, needs_json_check
 from registry.web.service import WebService
 
 M = TypeVar("M", bound=BaseModel)
@@ -60,19 +61,40 @@ async def read_json(request: Request) -> Any:
     """Read and parse a JSON body, enforcing the body size limit; 400/413 with a reason."""
     limit = services(request).settings.max_body_bytes
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if (
+        declared is not None
+        and is_ascii_digits(declared)
+        and (len(declared) > 18 or int(declared) > limit)
+    ):
         raise PayloadTooLargeError(f"request body is larger than {limit} bytes")
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)
         if len(body) > limit:
             raise PayloadTooLargeError(f"request body is larger than {limit} bytes")
+    return parse_json_body(bytes(body), services(request).settings.json_max_depth)
+
+
+def parse_json_body(body: bytes, max_depth: int) -> Any:
+    """Parse request JSON; 400 if invalid, deeper than max_depth, or holding NUL or a surrogate."""
     if not body.strip():
         raise ValidationError("request body is empty; a JSON document is required")
     try:
-        return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"request body is not valid JSON: {exc}") from None
+        data = json.loads(body)
+    except RecursionError:
+        # The C parser recurses per level; thousands of `[` end here, not in a 500.
+        raise ValidationError(
+            f"request body nests deeper than {max_depth} levels", details={"field": "(body)"}
+        ) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        # ValueError also covers numbers longer than int() converts (4300 digits).
+        reason = escape_controls(str(exc))[:200]
+        raise ValidationError(f"request body is not valid JSON: {reason}") from None
+    if needs_json_check(body, max_depth):
+        problem = json_problem(data, max_depth)
+        if problem is not None:
+            raise ValidationError(f"invalid request: {problem}", details={"field": "(body)"})
+    return data
 
 
 def parse_model(model: type[M], data: Any) -> M:

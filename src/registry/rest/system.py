@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from registry.errors import ValidationError
 from registry.rest.support import authenticate, json_response, services
+from registry.textcheck import parse_count
 
 TRACKS = ["Performance track", "Access control track", "High assurance track"]
 
@@ -19,15 +20,11 @@ async def health(request: Request) -> Response:
 
 async def health_components(request: Request) -> Response:
     """Per-component diagnostics (no token needed, like /health)."""
-    raw_window = request.query_params.get("windowMinutes", "60")
-    if not raw_window.isdigit():
-        raise ValidationError("windowMinutes must be an integer between 5 and 1440")
+    window = parse_count(request.query_params.get("windowMinutes"), "windowMinutes", default=60)
     raw_timeline = request.query_params.get("includeTimeline", "false").lower()
     if raw_timeline not in ("true", "false", "1", "0"):
         raise ValidationError("includeTimeline must be true or false")
-    document = await services(request).health.components(
-        int(raw_window), raw_timeline in ("true", "1")
-    )
+    document = await services(request).health.components(window, raw_timeline in ("true", "1"))
     return json_response(document)
 
 

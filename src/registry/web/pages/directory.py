@@ -12,6 +12,7 @@ from registry.artifacts.schemas import ArtifactQuery, ArtifactType
 from registry.db.repositories import UnitOfWork
 from registry.errors import NotFoundError, PayloadTooLargeError, ValidationError
 from registry.search.service import ArtifactSearchRequest
+from registry.textcheck import is_ascii_digits
 from registry.web.context import Page, page
 
 PAGE_SIZE = 20
@@ -56,7 +57,7 @@ def parse_query(current: Page) -> Query:
     mode = params.get("mode", "name")
     kind = params.get("type", "")
     raw_page = params.get("page", "1")
-    number = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
+    number = int(raw_page) if is_ascii_digits(raw_page) and len(raw_page) < 7 else 1
     trust = params.get("trust", "")
     return Query(
         q=params.get("q", "").strip()[:512],
