@@ -14,11 +14,17 @@ from registry.auth.schemas import (
     Permission,
     Principal,
 )
+from registry.auth.throttle import LoginThrottle
 from registry.config import Settings
 from registry.db.engine import Database
 from registry.db.models import TokenRow, UserRow
 from registry.db.repositories import UnitOfWork
-from registry.db.repositories.users import consume_token
+from registry.db.repositories.users import (
+    TokenOwner,
+    consume_token,
+    issue_token,
+    read_credentials,
+)
 from registry.errors import (
     AuthenticationError,
     ConflictError,
@@ -74,9 +80,21 @@ class UserRegistration(BaseModel):
 class AuthService:
     """Issues and checks tokens; manages users."""
 
-    def __init__(self, settings: Settings, passwords: Passwords | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        passwords: Passwords | None = None,
+        throttle: LoginThrottle | None = None,
+    ) -> None:
         self.settings = settings
-        self.passwords = passwords or Passwords()
+        self.passwords = passwords or Passwords(max_waiting=settings.login_max_waiting)
+        self.throttle = throttle or LoginThrottle(
+            max_per_account=settings.login_max_failures,
+            max_per_address=settings.login_max_failures_per_address,
+            window_seconds=settings.login_window_seconds,
+            # A pair that signed in stays trusted while what it was given may still be in use.
+            trust_seconds=max(settings.token_ttl_seconds, settings.web_session_ttl_seconds),
+        )
 
     async def ensure_default_admin(self, uow: UnitOfWork) -> UserRow:
         """Create the default admin with its bootstrap password if it is missing."""
@@ -96,32 +114,40 @@ class AuthService:
             )
         return admin
 
-    async def check_credentials(self, uow: UnitOfWork, name: str, password: str) -> UserRow:
-        """Return the user whose name and password these are; 401 otherwise (web sign-in too)."""
-        user = await uow.users.get_by_name(name)
-        if user is not None and user.bootstrap and password in BOOTSTRAP_PASSWORD_SPELLINGS:
-            password = DEFAULT_ADMIN_PASSWORD
-        ok = await self.passwords.verify(user.password_hash if user else None, password)
-        if user is None or not ok:
-            raise InvalidCredentialsError("the user or password is invalid")
-        return user
+    async def verify_login(
+        self, db: Database, name: str, password: str, address: str
+    ) -> TokenOwner:
+        """Return the user whose name and password these are (REST and web sign-in alike):
+        401 when they are wrong, 429 when this account or address failed too often or too many
+        sign-ins wait for a password check. No connection is held while the hash is checked."""
+        with self.throttle.attempt(name, address) as attempt, self.passwords.admitted():
+            found = await db.run(lambda conn: read_credentials(conn, name))
+            if found is not None and found.bootstrap and password in BOOTSTRAP_PASSWORD_SPELLINGS:
+                password = DEFAULT_ADMIN_PASSWORD
+            ok = await self.passwords.verify(found.password_hash if found else None, password)
+            if found is None or not ok:
+                attempt.failed()
+                raise InvalidCredentialsError("the user or password is invalid")
+            attempt.succeeded()
+            return found.owner
 
-    async def login(self, uow: UnitOfWork, request: AuthenticationRequest) -> str:
-        """Check name and password; return a new token as the contract spells it."""
-        user = await self.check_credentials(uow, request.user.name, request.secret.password)
-        assert user.id is not None
+    async def login(self, db: Database, request: AuthenticationRequest, address: str) -> str:
+        """Check name and password, then issue a token in a short write transaction of its
+        own; return it as the contract spells it."""
+        user = await self.verify_login(db, request.user.name, request.secret.password, address)
         secret = new_token_secret()
         now = utcnow()
-        await uow.tokens.add(
-            TokenRow(
-                token_hash=hash_token(secret),
-                user_id=user.id,
-                calls=0,
-                max_calls=self.settings.token_max_calls,
-                expires_at=now + timedelta(seconds=self.settings.token_ttl_seconds),
-                created_at=now,
-            )
+        token = TokenRow(
+            token_hash=hash_token(secret),
+            user_id=user.id,
+            calls=0,
+            max_calls=self.settings.token_max_calls,
+            expires_at=now + timedelta(seconds=self.settings.token_ttl_seconds),
+            created_at=now,
         )
+        if not await db.run(lambda conn: issue_token(conn, token), write=True):
+            # Deleted between the check and the write: as if it never existed.
+            raise InvalidCredentialsError("the user or password is invalid")
         return f"bearer {secret}"
 
     async def authenticate(self, db: Database, header: str | None) -> Principal:
@@ -213,3 +239,5 @@ class AuthService:
         admin.is_admin = True
         assert admin.id is not None
         await uow.users.delete_all_except([admin.id, actor.user_id])
+        # Back to the initial state: this process forgets its failed sign-ins too.
+        self.throttle.clear()

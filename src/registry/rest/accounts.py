@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from registry.auth.schemas import user_record
 from registry.auth.service import AuthenticationRequest, UserRegistration
+from registry.auth.throttle import client_address
 from registry.rest.support import authenticate, json_response, parse_model, read_json, services
 
 
@@ -15,8 +16,14 @@ async def create_token(request: Request) -> Response:
     """PUT /authenticate: name + password in, "bearer <token>" out."""
     body = parse_model(AuthenticationRequest, await read_json(request))
     svc = services(request)
-    async with svc.db.unit_of_work(write=True) as uow:
-        token = await svc.auth.login(uow, body)
+    address = client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        trust_forwarded=svc.settings.login_trust_forwarded_for,
+    )
+    # No unit of work here: the service reads the hash, verifies it with no connection held,
+    # then issues the token in a short transaction of its own.
+    token = await svc.auth.login(svc.db, body, address)
     return json_response(token)
 
 

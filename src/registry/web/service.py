@@ -17,6 +17,7 @@ from registry.auth.service import AuthService
 from registry.db.models import ArtifactRow
 from registry.db.models.web import WebSessionRow
 from registry.db.repositories import UnitOfWork
+from registry.db.repositories.users import TokenOwner
 from registry.db.repositories.web import WebSessionRepository
 from registry.ids import hash_token, utcnow
 from registry.web.logring import LogRing
@@ -75,10 +76,9 @@ class WebService:
         self.sections.append(section)
         self.sections.sort(key=lambda s: (s.order, s.key))
 
-    async def sign_in(self, uow: UnitOfWork, name: str, password: str) -> tuple[str, WebSession]:
-        """Check the credentials and open a session; return the cookie secret and the session."""
-        user = await self.auth.check_credentials(uow, name, password)
-        assert user.id is not None
+    async def sign_in(self, uow: UnitOfWork, user: TokenOwner) -> tuple[str, WebSession]:
+        """Open a session for a user whose password was verified (AuthService.verify_login,
+        before this write transaction opened); return the cookie secret and the session."""
         repo = WebSessionRepository(uow.session)
         now = utcnow()
         await repo.delete_expired(now)

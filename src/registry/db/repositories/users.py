@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -120,3 +120,59 @@ def consume_token(conn: Connection, token_hash: str, now: datetime) -> TokenOwne
         return None
     user = conn.execute(_OWNER, {"user_id": counted[0]}).first()
     return None if user is None else TokenOwner._make(user)
+
+
+_CREDENTIALS = select(
+    col(UserRow.id),
+    col(UserRow.name),
+    col(UserRow.is_admin),
+    col(UserRow.can_upload),
+    col(UserRow.can_search),
+    col(UserRow.can_download),
+    col(UserRow.password_hash),
+    col(UserRow.bootstrap),
+).where(col(UserRow.name) == bindparam("name"))
+_ISSUE = insert(TokenRow)
+# FOR KEY SHARE on PostgreSQL: a concurrent delete of the user waits for this transaction, so
+# the insert never meets a vanished user (SQLite's one writer needs no lock).
+_LIVE_USER = (
+    select(col(UserRow.id))
+    .where(col(UserRow.id) == bindparam("user_id"))
+    .with_for_update(key_share=True)
+)
+
+
+class Credentials(NamedTuple):
+    """What a sign-in checks: the user (as a token check would see it) and its hash."""
+
+    owner: TokenOwner
+    password_hash: str
+    bootstrap: bool
+
+
+def read_credentials(conn: Connection, name: str) -> Credentials | None:
+    """The user with this exact name and its password hash, or None. For Database.run (a read:
+    the password is verified after this transaction ends, so no connection waits on a hash)."""
+    row = conn.execute(_CREDENTIALS, {"name": name}).first()
+    if row is None:
+        return None
+    return Credentials(TokenOwner._make(row[:6]), row[6], row[7])
+
+
+def issue_token(conn: Connection, token: TokenRow) -> bool:
+    """Store a new token if its user still exists; tell whether it was stored. For
+    Database.run (the short write a sign-in opens once the password is verified)."""
+    if conn.execute(_LIVE_USER, {"user_id": token.user_id}).first() is None:
+        return False
+    conn.execute(
+        _ISSUE,
+        {
+            "token_hash": token.token_hash,
+            "user_id": token.user_id,
+            "calls": token.calls,
+            "max_calls": token.max_calls,
+            "expires_at": token.expires_at,
+            "created_at": token.created_at,
+        },
+    )
+    return True

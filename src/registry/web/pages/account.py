@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 
 from starlette.responses import Response
 
-from registry.errors import InvalidCredentialsError
+from registry.auth.throttle import client_address
+from registry.errors import InvalidCredentialsError, TooManyRequestsError
 from registry.web.context import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -32,6 +33,13 @@ def _safe_next(target: str) -> str:
     if parts.scheme or parts.netloc or not parts.path.startswith("/ui/") or "\\" in target:
         return "/ui/artifacts"
     return parts.path
+
+
+def _wait_text(seconds: int) -> str:
+    """'45 seconds' or '5 minutes': how long a refused sign-in should wait, for people."""
+    if seconds < 120:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"{-(-seconds // 60)} minutes"
 
 
 def _login_form(
@@ -77,11 +85,28 @@ async def login_submit(current: Page) -> Response:
             status=400,
         )
     svc = current.svc
+    address = client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        trust_forwarded=svc.settings.login_trust_forwarded_for,
+    )
     try:
-        async with svc.db.unit_of_work(write=True) as uow:
-            secret, _session = await svc.web.sign_in(uow, name[:128], password[:1024])
+        # Verified before the write transaction opens: no connection waits on the hash.
+        user = await svc.auth.verify_login(svc.db, name[:128], password[:1024], address)
     except InvalidCredentialsError as exc:
         return _login_form(current, next_path=next_path, error=exc.message, name=name, status=401)
+    except TooManyRequestsError as exc:
+        refused = _login_form(
+            current,
+            next_path=next_path,
+            error=f"Too many sign-in attempts. Try again in {_wait_text(exc.retry_after)}.",
+            name=name,
+            status=429,
+        )
+        refused.headers.update(exc.response_headers())
+        return refused
+    async with svc.db.unit_of_work(write=True) as uow:
+        secret, _session = await svc.web.sign_in(uow, user)
     log.info("web sign-in: %s", name[:128])
     response = redirect(current, next_path)
     set_cookie(request, response, SESSION_COOKIE, secret, svc.web.session_ttl_seconds)
