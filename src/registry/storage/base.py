@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import BinaryIO, Protocol, runtime_checkable
 
 CHUNK_SIZE = 1024 * 1024  # 1 MiB: the 64 KiB default streams about 4x slower on this hardware.
@@ -37,6 +38,32 @@ class BlobInfo:
 
     digest: str
     size: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBlob:
+    """A committed blob as the collector sees it: digest, size and when it was written."""
+
+    digest: str
+    size: int
+    modified: datetime  # naive UTC, like every clock in the registry
+
+
+@dataclass(frozen=True, slots=True)
+class PendingWrite:
+    """A write the store began and never finished: a staging file or object, or an S3
+    multipart upload. A process killed mid-put leaves these behind."""
+
+    key: str  # where the bytes are staged: a staging file's name, an object key
+    started: datetime  # naive UTC: when it began (S3 uploads) or was last written (files)
+    upload_id: str | None = None  # the multipart upload, if the write is one
+
+
+def naive_utc(moment: datetime | float) -> datetime:
+    """A timestamp (epoch seconds or an aware datetime) as a naive UTC datetime."""
+    if isinstance(moment, datetime):
+        return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    return datetime.fromtimestamp(moment, UTC).replace(tzinfo=None)
 
 
 @runtime_checkable
@@ -89,6 +116,23 @@ class BlobStore(Protocol):
         self, digest: str, *, expires_in: int = 3600, filename: str | None = None
     ) -> str | None:
         """Return a time-limited URL a client can GET directly, or None if the store cannot."""
+        ...
+
+    def list_blobs(self) -> AsyncIterator[StoredBlob]:
+        """Yield every committed blob with its size and write time, in no particular order.
+
+        For the blob collector: it streams, so a store of millions of blobs is never listed
+        into memory at once."""
+        ...
+
+    def list_pending_writes(self) -> AsyncIterator[PendingWrite]:
+        """Yield the writes begun and not finished (staging leftovers, open multipart uploads).
+
+        A put in progress is listed too: callers judge staleness by `started`."""
+        ...
+
+    async def abort_write(self, write: PendingWrite) -> None:
+        """Discard a pending write's staged bytes; one already gone is not an error."""
         ...
 
     async def check(self) -> None:

@@ -9,6 +9,7 @@ reads are served as views of memory-mapped windows, paged in by the worker first
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import mmap
 import os
@@ -18,7 +19,15 @@ from pathlib import Path
 from typing import BinaryIO
 
 from registry.errors import BlobIntegrityError, BlobNotFoundError, StorageError
-from registry.storage.base import CHUNK_SIZE, BlobInfo, check_range, is_digest
+from registry.storage.base import (
+    CHUNK_SIZE,
+    BlobInfo,
+    PendingWrite,
+    StoredBlob,
+    check_range,
+    is_digest,
+    naive_utc,
+)
 from registry.workers import Workers
 
 _IO_THREADS = 4
@@ -162,6 +171,35 @@ class LocalBlobStore:
             raise _not_found(digest)
         return None
 
+    async def list_blobs(self) -> AsyncIterator[StoredBlob]:
+        """Yield every committed blob, one fan-out directory per thread hop."""
+        try:
+            tops = await self._io.call(_subdirs, self.committed_dir)
+            for top in tops:
+                for leaf in await self._io.call(_subdirs, top):
+                    for blob in await self._io.call(_scan_blobs, leaf):
+                        yield blob
+        except OSError as exc:
+            raise StorageError(f"cannot list blobs under {self.committed_dir}: {exc}") from exc
+
+    async def list_pending_writes(self) -> AsyncIterator[PendingWrite]:
+        """Yield the staging files; `started` is when each was last written."""
+        try:
+            writes = await self._io.call(_scan_staging, self.staging_dir)
+        except OSError as exc:
+            raise StorageError(f"cannot list {self.staging_dir}: {exc}") from exc
+        for write in writes:
+            yield write
+
+    async def abort_write(self, write: PendingWrite) -> None:
+        """Remove a staging file (only a plain name inside the staging directory)."""
+        if not write.key or write.key != Path(write.key).name or write.key in (".", ".."):
+            raise StorageError(f"{write.key!r} is not a staging file name")
+        try:
+            await self._io.call(_unlink, self.staging_dir / write.key)
+        except OSError as exc:
+            raise StorageError(f"cannot remove staging file {write.key}: {exc}") from exc
+
     async def check(self) -> None:
         """Raise StorageError unless a file can be created and removed under the root."""
         try:
@@ -192,6 +230,10 @@ class LocalBlobStore:
         handle.close()
         if final.exists():
             staging.unlink()
+            # The put counts as a fresh write: the collector's grace period restarts, so bytes
+            # an orphan held and a new caller is about to reference are not collected meanwhile.
+            with contextlib.suppress(FileNotFoundError):
+                os.utime(final)
             return
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging, final)
@@ -244,6 +286,46 @@ def _map_window(handle: BinaryIO, offset: int, stop: int) -> memoryview:
 
 def _unlink(path: Path) -> None:
     path.unlink(missing_ok=True)
+
+
+def _subdirs(directory: Path) -> list[Path]:
+    try:
+        with os.scandir(directory) as entries:
+            return [Path(e.path) for e in entries if e.is_dir(follow_symlinks=False)]
+    except FileNotFoundError:
+        return []
+
+
+def _scan_blobs(leaf: Path) -> list[StoredBlob]:
+    found: list[StoredBlob] = []
+    try:
+        with os.scandir(leaf) as entries:
+            for entry in entries:
+                if not is_digest(entry.name) or not entry.is_file(follow_symlinks=False):
+                    continue
+                try:
+                    info = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    continue  # deleted while listing
+                found.append(StoredBlob(entry.name, info.st_size, naive_utc(info.st_mtime)))
+    except FileNotFoundError:
+        pass
+    return found
+
+
+def _scan_staging(staging: Path) -> list[PendingWrite]:
+    found: list[PendingWrite] = []
+    try:
+        with os.scandir(staging) as entries:
+            for entry in entries:
+                try:
+                    info = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    continue  # the put finished while listing
+                found.append(PendingWrite(entry.name, naive_utc(info.st_mtime)))
+    except FileNotFoundError:
+        pass
+    return found
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterable, AsyncIterator
+from datetime import datetime
 from typing import BinaryIO
 
 from registry.errors import BlobIntegrityError, BlobNotFoundError, StorageError
-from registry.storage.base import CHUNK_SIZE, BlobInfo, check_range, is_digest
+from registry.ids import utcnow
+from registry.storage.base import (
+    CHUNK_SIZE,
+    BlobInfo,
+    PendingWrite,
+    StoredBlob,
+    check_range,
+    is_digest,
+)
 
 
 class MemoryBlobStore:
@@ -17,6 +26,7 @@ class MemoryBlobStore:
 
     def __init__(self) -> None:
         self._blobs: dict[str, bytes] = {}
+        self._written: dict[str, datetime] = {}  # when each blob was last put
 
     async def start(self) -> None:
         """Nothing to prepare."""
@@ -40,6 +50,8 @@ class MemoryBlobStore:
                 details={"expected": expected_digest, "actual": digest},
             )
         self._blobs.setdefault(digest, bytes(staged))
+        # A re-put counts as a fresh write, as on disk: the collector's grace period restarts.
+        self._written[digest] = utcnow()
         return BlobInfo(digest=digest, size=len(staged))
 
     async def open(
@@ -67,6 +79,7 @@ class MemoryBlobStore:
     async def delete(self, digest: str) -> None:
         """Remove the blob if present."""
         self._blobs.pop(digest, None)
+        self._written.pop(digest, None)
 
     async def presign(
         self, digest: str, *, expires_in: int = 3600, filename: str | None = None
@@ -75,6 +88,20 @@ class MemoryBlobStore:
         if not is_digest(digest):
             raise BlobNotFoundError(f"no blob {digest!r}", details={"digest": digest})
         return None
+
+    async def list_blobs(self) -> AsyncIterator[StoredBlob]:
+        """Yield every blob with its size and when it was put."""
+        for digest, data in list(self._blobs.items()):
+            yield StoredBlob(digest, len(data), self._written[digest])
+
+    async def list_pending_writes(self) -> AsyncIterator[PendingWrite]:
+        """Memory stages in a put's own buffer, which a failed put drops: never any."""
+        nothing: tuple[PendingWrite, ...] = ()
+        for write in nothing:
+            yield write
+
+    async def abort_write(self, write: PendingWrite) -> None:
+        """Nothing is ever pending in memory."""
 
     async def check(self) -> None:
         """Memory is always usable."""

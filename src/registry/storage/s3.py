@@ -13,7 +13,7 @@ import contextlib
 import hashlib
 import logging
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Iterator
+from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
@@ -23,14 +23,22 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from registry.errors import BlobIntegrityError, BlobNotFoundError, StorageError
-from registry.storage.base import CHUNK_SIZE, BlobInfo, check_range, is_digest
+from registry.storage import s3_listing
+from registry.storage.base import (
+    CHUNK_SIZE,
+    BlobInfo,
+    PendingWrite,
+    StoredBlob,
+    check_range,
+    is_digest,
+)
+from registry.storage.s3_errors import MISSING, error_code, not_found, translated
 
 log = logging.getLogger(__name__)
 
 PART_SIZE = 8 * 1024 * 1024  # S3 wants parts >= 5 MiB; 8 MiB bounds memory to one part per put.
 MAX_COPY_OBJECT = 5 * 1024**3  # CopyObject's hard limit; larger blobs are copied in parts.
 COPY_PART_SIZE = 512 * 1024**2  # Server-side copy parts: few requests, well under the 5 GiB cap.
-_MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 
 
 class S3BlobStore:
@@ -111,7 +119,7 @@ class S3BlobStore:
                     part = bytes(buffer[:PART_SIZE])
                     del buffer[:PART_SIZE]
                     parts.append(await self._upload_part(client, staging, upload_id, parts, part))
-            with _translated("upload"):
+            with translated("upload"):
                 if upload_id is None:
                     # Below one part a single PUT is one request instead of three.
                     await client.put_object(Bucket=self.bucket, Key=staging, Body=bytes(buffer))
@@ -152,7 +160,7 @@ class S3BlobStore:
         """Yield bytes [start, end) of the blob in CHUNK_SIZE pieces via a ranged GET."""
         check_range(start, end)
         if not is_digest(digest):
-            raise _not_found(digest)
+            raise not_found(digest)
         client = await self._ensure_client()
         if end is not None and end <= start:
             await self.stat(digest)  # An empty range still tells a missing blob apart.
@@ -161,13 +169,13 @@ class S3BlobStore:
         if start > 0 or end is not None:
             extra["Range"] = f"bytes={start}-" if end is None else f"bytes={start}-{end - 1}"
         try:
-            with _translated("download", digest):
+            with translated("download", digest):
                 response = await client.get_object(
                     Bucket=self.bucket, Key=self._key(digest), **extra
                 )
         except StorageError as exc:
             # 416: the range starts at or past the end; that is an empty read of an existing blob.
-            if _error_code(exc.__cause__) != "InvalidRange":
+            if error_code(exc.__cause__) != "InvalidRange":
                 raise
             await self.stat(digest)
             return
@@ -177,7 +185,7 @@ class S3BlobStore:
             # because fewer, larger pieces stream several times faster downstream.
             pending = bytearray()
             while True:
-                with _translated("download", digest):
+                with translated("download", digest):
                     piece: bytes = await body.read(CHUNK_SIZE)
                 if not piece:
                     break
@@ -195,9 +203,9 @@ class S3BlobStore:
     async def stat(self, digest: str) -> BlobInfo:
         """Return the blob's info (HEAD) or raise BlobNotFoundError."""
         if not is_digest(digest):
-            raise _not_found(digest)
+            raise not_found(digest)
         client = await self._ensure_client()
-        with _translated("stat", digest):
+        with translated("stat", digest):
             head = await client.head_object(Bucket=self.bucket, Key=self._key(digest))
         return BlobInfo(digest=digest, size=int(head["ContentLength"]))
 
@@ -214,7 +222,7 @@ class S3BlobStore:
         if not is_digest(digest):
             return
         client = await self._ensure_client()
-        with _translated("delete", digest):
+        with translated("delete", digest):
             await client.delete_object(Bucket=self.bucket, Key=self._key(digest))
 
     async def presign(
@@ -222,21 +230,38 @@ class S3BlobStore:
     ) -> str | None:
         """Return a signed GET URL; with a filename the download is served as an attachment."""
         if not is_digest(digest):
-            raise _not_found(digest)
+            raise not_found(digest)
         client = await self._ensure_client()
         params: dict[str, str] = {"Bucket": self.bucket, "Key": self._key(digest)}
         if filename:
             params["ResponseContentDisposition"] = content_disposition(filename)
-        with _translated("presign", digest):
+        with translated("presign", digest):
             url: str = await client.generate_presigned_url(
                 "get_object", Params=params, ExpiresIn=expires_in
             )
         return url
 
+    async def list_blobs(self) -> AsyncIterator[StoredBlob]:
+        """Yield every object under the digest prefix, a page (1,000 keys) per request."""
+        client = await self._ensure_client()
+        async for blob in s3_listing.committed(client, self.bucket, self.prefix):
+            yield blob
+
+    async def list_pending_writes(self) -> AsyncIterator[PendingWrite]:
+        """Yield open multipart uploads under the prefix, then leftover staging objects."""
+        client = await self._ensure_client()
+        async for write in s3_listing.pending(client, self.bucket, self.prefix):
+            yield write
+
+    async def abort_write(self, write: PendingWrite) -> None:
+        """Abort the multipart upload, or delete the staging object; gone already is fine."""
+        client = await self._ensure_client()
+        await s3_listing.abort(client, self.bucket, self.prefix, write)
+
     async def check(self) -> None:
         """Raise StorageError unless the bucket answers a HEAD."""
         client = await self._ensure_client()
-        with _translated("check"):
+        with translated("check"):
             await client.head_bucket(Bucket=self.bucket)
 
     async def close(self) -> None:
@@ -270,25 +295,25 @@ class S3BlobStore:
 
     async def _ensure_bucket(self, client: Any) -> None:
         try:
-            with _translated("check"):
+            with translated("check"):
                 await client.head_bucket(Bucket=self.bucket)
             return
         except StorageError as exc:
-            if _error_code(exc.__cause__) not in _MISSING | {"NoSuchBucket"}:
+            if error_code(exc.__cause__) not in MISSING | {"NoSuchBucket"}:
                 raise
         extra: dict[str, Any] = {}
         if self.region != "us-east-1":  # us-east-1 rejects an explicit LocationConstraint.
             extra["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
         try:
-            with _translated("create bucket"):
+            with translated("create bucket"):
                 await client.create_bucket(Bucket=self.bucket, **extra)
         except StorageError as exc:
             # Another replica may have created it between our HEAD and CREATE.
-            if _error_code(exc.__cause__) != "BucketAlreadyOwnedByYou":
+            if error_code(exc.__cause__) != "BucketAlreadyOwnedByYou":
                 raise
 
     async def _create_multipart(self, client: Any, key: str) -> str:
-        with _translated("upload"):
+        with translated("upload"):
             created = await client.create_multipart_upload(Bucket=self.bucket, Key=key)
         return str(created["UploadId"])
 
@@ -301,7 +326,7 @@ class S3BlobStore:
         data: bytes,
     ) -> dict[str, Any]:
         number = len(parts) + 1
-        with _translated("upload"):
+        with translated("upload"):
             uploaded = await client.upload_part(
                 Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=data
             )
@@ -310,13 +335,13 @@ class S3BlobStore:
     async def _copy(self, client: Any, source: str, target: str, size: int) -> None:
         copy_source = {"Bucket": self.bucket, "Key": source}
         if size <= MAX_COPY_OBJECT:
-            with _translated("commit"):
+            with translated("commit"):
                 await client.copy_object(Bucket=self.bucket, Key=target, CopySource=copy_source)
             return
         upload_id = await self._create_multipart(client, target)
         parts: list[dict[str, Any]] = []
         try:
-            with _translated("commit"):
+            with translated("commit"):
                 for number, first in enumerate(range(0, size, COPY_PART_SIZE), start=1):
                     last = min(first + COPY_PART_SIZE, size) - 1
                     copied = await client.upload_part_copy(
@@ -359,27 +384,3 @@ def content_disposition(filename: str) -> str:
         c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
     )
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
-@contextlib.contextmanager
-def _translated(action: str, digest: str | None = None) -> Iterator[None]:
-    """Turn vendor errors into StorageError (BlobNotFoundError for a missing object)."""
-    try:
-        yield
-    except ClientError as exc:
-        code = _error_code(exc)
-        if digest is not None and code in _MISSING:
-            raise _not_found(digest) from exc
-        raise StorageError(f"S3 {action} failed: {code or exc}") from exc
-    except (TimeoutError, BotoCoreError, aiohttp.ClientError) as exc:
-        raise StorageError(f"S3 {action} failed: {exc}") from exc
-
-
-def _error_code(exc: BaseException | None) -> str:
-    if isinstance(exc, ClientError):
-        return str(exc.response.get("Error", {}).get("Code", ""))
-    return ""
-
-
-def _not_found(digest: str) -> BlobNotFoundError:
-    return BlobNotFoundError(f"no blob {digest!r}", details={"digest": digest})

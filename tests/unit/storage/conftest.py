@@ -128,3 +128,42 @@ def residue(store: BlobStore, request: pytest.FixtureRequest) -> Callable[[], Re
     memory = store
     # Memory stages in a local buffer only; its dict is the whole committed state.
     return lambda: Residue([], sorted(memory._blobs))
+
+
+Leftovers = Callable[[], int]
+
+
+@pytest.fixture
+def plant_leftovers(store: BlobStore, request: pytest.FixtureRequest) -> Leftovers:
+    """Leave what a process killed mid-put leaves in raw storage; return how many writes.
+
+    Local: a staging file. S3: an open multipart upload holding a part, and a staging object
+    whose copy finished but whose delete never ran. Memory stages in the put's own buffer,
+    which dies with the process: nothing."""
+    if isinstance(store, LocalBlobStore):
+        local = store
+
+        def on_disk() -> int:
+            (local.staging_dir / uuid.uuid4().hex).write_bytes(b"half a blob")
+            return 1
+
+        return on_disk
+    if isinstance(store, S3BlobStore):
+        s3 = store
+        client = request.getfixturevalue("s3_inspector")
+
+        def in_bucket() -> int:
+            key = f"{s3.prefix}staging/{uuid.uuid4().hex}"
+            upload = client.create_multipart_upload(Bucket=s3.bucket, Key=key)
+            client.upload_part(
+                Bucket=s3.bucket,
+                Key=key,
+                UploadId=upload["UploadId"],
+                PartNumber=1,
+                Body=b"x" * (5 * 1024 * 1024),
+            )
+            client.put_object(Bucket=s3.bucket, Key=f"{s3.prefix}staging/{uuid.uuid4().hex}")
+            return 2
+
+        return in_bucket
+    return lambda: 0
