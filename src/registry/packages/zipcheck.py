@@ -1,11 +1,14 @@
 """Zip validation for uploads: hostile archives are refused before any byte is extracted.
 
-Checks, in the order a reader meets them: it must be a zip; no entry may be encrypted, a symlink
-or another special file; every path must stay inside the package (no absolute paths, drive
-letters, backslashes, `..` or `.` segments, control characters or duplicates); the entry count
-and the declared uncompressed total are capped; no entry may expand more than `max_ratio` times
-(zip bombs). Extraction later reads at most each entry's declared size and zipfile verifies its
-CRC, so a lying header cannot make it write more.
+Checks, in the order a reader meets them: it must be a zip whose layout every reader sees alike
+(ziplayout: one end record, no prefix, gap, overlap or reordering, local headers matching the
+central directory); no entry may be encrypted, a symlink or another special file, whatever
+system the zip claims to come from; every path must stay inside the package (no absolute paths,
+drive letters, backslashes, `..` or `.` segments, control characters or duplicates); the entry
+count and the declared uncompressed total are capped; no entry may expand more than `max_ratio`
+times (zip bombs). Extraction later reads at most each entry's declared size and zipfile
+verifies its CRC, so a lying header cannot make it write more. Every check is one pass over the
+central directory, whose size is capped before it is parsed.
 """
 
 from __future__ import annotations
@@ -16,8 +19,11 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from registry.errors import PayloadTooLargeError, ValidationError
+from registry.errors import PayloadTooLargeError
 from registry.packages.parts import CODE_DIRS, DATA_DIRS
+from registry.packages.ziplayout import ZipRejectedError, check_local_headers, read_end_record
+
+__all__ = ["ZipEntry", "ZipLimits", "ZipRejectedError", "clean_path", "inspect_zip"]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -25,12 +31,9 @@ MAX_PATH_LENGTH = 1024
 RATIO_FLOOR_BYTES = 1024 * 1024  # tiny entries may compress well without being a threat
 # Files a HF-layout package root usually holds; their absence below one folder means "unwrap".
 ROOT_MARKERS = frozenset({"config.json", "README.md", "model_index.json", "adapter_config.json"})
-
-
-class ZipRejectedError(ValidationError):
-    """The upload is not an acceptable zip package."""
-
-    code = "invalid_package"
+# MS-DOS/NTFS attribute bits (the low 16 bits of external_attr) that mark no ordinary file:
+# a reparse point is how Windows zippers (7-Zip -snl) store symlinks and junctions.
+DOS_DIRECTORY, DOS_DEVICE, DOS_REPARSE_POINT = 0x10, 0x40, 0x400
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +78,21 @@ def clean_path(name: str) -> str:
 def _check_kind(info: zipfile.ZipInfo) -> None:
     if info.flag_bits & 0x1:
         raise _reject("encrypted entries are not accepted", info.filename)
+    # Unix mode bits are honoured by unzip whatever system the entry claims to come from
+    # (Info-ZIP reads them for Atari, BeOS, AtheOS, VMS, ... too), so they are checked for all.
     mode = info.external_attr >> 16
-    if info.create_system == 3 and mode:  # Unix attributes are only meaningful from Unix
-        if stat.S_ISLNK(mode):
-            raise _reject("symbolic links are not accepted", info.filename)
-        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)) and stat.S_IFMT(mode):
-            raise _reject("special files are not accepted", info.filename)
+    dos = info.external_attr & 0xFFFF
+    if stat.S_ISLNK(mode) or dos & DOS_REPARSE_POINT:
+        raise _reject("symbolic links are not accepted", info.filename)
+    if stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR) or dos & DOS_DEVICE:
+        raise _reject("special files (devices, pipes, sockets) are not accepted", info.filename)
+    marked_dir = stat.S_ISDIR(mode) or bool(dos & DOS_DIRECTORY)
+    if marked_dir != info.is_dir() and (marked_dir or stat.S_IFMT(mode)):
+        raise _reject(
+            "the entry's attributes and name disagree on it being a folder", info.filename
+        )
+    if info.is_dir() and (info.file_size or info.compress_size > 2):
+        raise _reject("a folder entry carries data", info.filename)
 
 
 def _unwrap(entries: list[ZipEntry]) -> list[ZipEntry]:
@@ -96,14 +108,13 @@ def _unwrap(entries: list[ZipEntry]) -> list[ZipEntry]:
 def inspect_zip(path: Path, limits: ZipLimits) -> list[ZipEntry]:
     """Validate the zip at path (blocking: run it in a thread); return its regular files."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
+        with path.open("rb") as handle:
+            end = read_end_record(handle, limits.max_entries)
+            with zipfile.ZipFile(handle) as archive:
+                infos = archive.infolist()
+            check_local_headers(handle, infos, end)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
         raise _reject(f"the upload is not a readable zip archive: {exc}") from None
-    if len(infos) > limits.max_entries:
-        raise PayloadTooLargeError(
-            f"the zip holds {len(infos)} entries; at most {limits.max_entries} are accepted"
-        )
     entries: list[ZipEntry] = []
     seen: set[str] = set()
     total = 0
