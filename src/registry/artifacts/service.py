@@ -20,7 +20,13 @@ from registry.auth.schemas import Principal
 from registry.config import Settings
 from registry.db.models import ArtifactRow
 from registry.db.repositories import UnitOfWork
-from registry.errors import ConflictError, NotFoundError, PayloadTooLargeError, ValidationError
+from registry.errors import (
+    ConflictError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from registry.ids import new_artifact_id, utcnow
 from registry.search.base import SearchHit, SearchIndex
 from registry.search.regex import compile_untrusted
@@ -114,8 +120,9 @@ class ArtifactService:
         return draft
 
     async def register(self, uow: UnitOfWork, actor: Principal, draft: Draft) -> ArtifactRow:
-        """Store a prepared registration and audit it."""
+        """Store a prepared registration and audit it; 409 when its identity is taken."""
         info = draft.info
+        # The friendly fast path; the unique index (migration 0009) is the guarantee under races.
         if await uow.artifacts.find_same(draft.artifact_type, draft.name, info.url) is not None:
             raise ConflictError(
                 f"{draft.artifact_type} '{draft.name}' from {info.url} is registered already"
@@ -129,6 +136,7 @@ class ArtifactService:
             name=draft.name,
             type=draft.artifact_type.value,
             created_by=actor.name,
+            created_by_id=actor.user_id,
             created_at=now,
             updated_at=now,
             url=info.url,
@@ -172,6 +180,19 @@ class ArtifactService:
             raise no_such_artifact(artifact_type, artifact_id)
         return row
 
+    async def get_for_change(
+        self, uow: UnitOfWork, actor: Principal, artifact_type: ArtifactType, artifact_id: str
+    ) -> ArtifactRow:
+        """The artifact, if the actor may update or delete it (its creator or an admin); else
+        404 (no such artifact) or 403."""
+        row = await self.get(uow, artifact_type, artifact_id)
+        if not await may_change(uow, actor, row):
+            raise PermissionDeniedError(
+                f"only the user who created {row.type} '{row.id}' or an admin may update or "
+                "delete it"
+            )
+        return row
+
     async def prepare_update(
         self, artifact_type: ArtifactType, artifact_id: str, body: ArtifactIn
     ) -> Draft:
@@ -195,8 +216,9 @@ class ArtifactService:
         body: ArtifactIn,
         draft: Draft,
     ) -> ArtifactRow:
-        """Replace the artifact's source contents; the name and id must match the stored ones."""
-        row = await self.get(uow, artifact_type, artifact_id)
+        """Replace the artifact's source contents (its creator or an admin); the name and id
+        must match the stored ones, and the new source must not be another artifact's."""
+        row = await self.get_for_change(uow, actor, artifact_type, artifact_id)
         if body.metadata.name != row.name:
             raise ValidationError(f"metadata.name must match the artifact's name '{row.name}'")
         self._apply_source(row, draft.info)
@@ -208,9 +230,13 @@ class ArtifactService:
             await listener.saved_with_draft(uow, row, draft, False)
         return row
 
-    async def delete(self, uow: UnitOfWork, artifact_type: ArtifactType, artifact_id: str) -> None:
-        """Delete the artifact of this type and id, or 404."""
-        row = await self.get(uow, artifact_type, artifact_id)
+    async def delete(
+        self, uow: UnitOfWork, actor: Principal, artifact_type: ArtifactType, artifact_id: str
+    ) -> None:
+        """Delete the artifact (its creator or an admin; else 403, or 404) and audit it; its
+        audit entries stay, readable through AuditService.history."""
+        row = await self.get_for_change(uow, actor, artifact_type, artifact_id)
+        await self.audit.record(uow, actor, row, "DELETE")
         for listener in self.listeners:
             await listener.deleted(uow, row)
         await uow.artifacts.delete(row.id)
@@ -282,6 +308,20 @@ class ArtifactService:
             await listener.reset(uow)
         await uow.artifacts.delete_all()
         await uow.audit.delete_all()
+
+
+async def may_change(uow: UnitOfWork, actor: Principal, row: ArtifactRow) -> bool:
+    """Whether the actor may update or delete the artifact: admins, and its creator.
+
+    The creator is matched by account id and name, and the account must be older than the
+    artifact: an account created later under a deleted user's name (which SQLite may even give
+    the same id) does not inherit their artifacts."""
+    if actor.is_admin:
+        return True
+    if row.created_by_id != actor.user_id or row.created_by != actor.name:
+        return False
+    account = await uow.users.get_by_name(actor.name)
+    return account is not None and account.created_at <= row.created_at
 
 
 def no_such_artifact(artifact_type: ArtifactType, artifact_id: str) -> NotFoundError:

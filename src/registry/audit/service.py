@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal, Protocol
 
 from registry.auth.schemas import Principal
 from registry.db.engine import Database
-from registry.db.models import ArtifactRow
+from registry.db.models import ArtifactRow, AuditRow
 from registry.db.repositories import UnitOfWork
 from registry.db.repositories.audit import append_entry
+from registry.errors import NotFoundError
 from registry.ids import isoformat_z, utcnow
 
-AuditAction = Literal["CREATE", "UPDATE", "DOWNLOAD", "RATE", "AUDIT"]
+# The contract's actions, and DELETE (ours): the last entry of a deleted artifact's trail.
+AuditAction = Literal["CREATE", "UPDATE", "DOWNLOAD", "RATE", "AUDIT", "DELETE"]
 
 
 class AuditSubject(Protocol):
@@ -47,19 +50,35 @@ class AuditService:
     async def trail(self, uow: UnitOfWork, artifact: ArtifactRow) -> list[dict[str, Any]]:
         """The artifact's entries, oldest first, as the contract's ArtifactAuditEntry objects."""
         rows = await uow.audit.for_artifact(artifact.id, self.max_entries)
-        return [
-            {
-                "user": {"name": row.user_name, "is_admin": row.user_is_admin},
-                "date": isoformat_z(row.date),
-                "artifact": {
-                    "name": row.artifact_name,
-                    "id": row.artifact_id,
-                    "type": row.artifact_type,
-                },
-                "action": row.action,
-            }
-            for row in rows
-        ]
+        return _render(rows)
+
+    async def history(
+        self, uow: UnitOfWork, artifact_type: str, artifact_id: str
+    ) -> list[dict[str, Any]]:
+        """The newest stored entries of an artifact id, present or deleted (DELETE included),
+        oldest first; 404 when none of that type was ever recorded. Entries outlive their
+        artifact (only a registry reset forgets them)."""
+        rows = await uow.audit.latest_for_artifact(artifact_id, artifact_type, self.max_entries)
+        entries = _render(rows)
+        if not entries:
+            raise NotFoundError(f"no audit entry names {artifact_type} artifact '{artifact_id}'")
+        return entries
+
+
+def _render(rows: Sequence[AuditRow]) -> list[dict[str, Any]]:
+    return [
+        {
+            "user": {"name": row.user_name, "is_admin": row.user_is_admin},
+            "date": isoformat_z(row.date),
+            "artifact": {
+                "name": row.artifact_name,
+                "id": row.artifact_id,
+                "type": row.artifact_type,
+            },
+            "action": row.action,
+        }
+        for row in rows
+    ]
 
 
 def _entry(actor: Principal, artifact: AuditSubject, action: AuditAction) -> dict[str, Any]:

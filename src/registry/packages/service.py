@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 from collections.abc import AsyncIterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ from registry.packages.archive import build_zip
 from registry.packages.listener import MIRROR_JOB
 from registry.packages.mirror import SourceFetcher
 from registry.packages.parts import Part
+from registry.packages.spool import SpoolDirectory
 from registry.packages.upload import (
     BlobPins,
     StagedUpload,
@@ -56,6 +58,8 @@ from registry.storage.base import BlobStore
 HUB_KINDS = frozenset({"hf_model", "hf_dataset"})
 MIRRORABLE = frozenset({"hf_model", "hf_dataset", "github"})
 MB = 1024**2
+
+log = logging.getLogger("registry.packages")
 
 
 class DependencyLookup(Protocol):
@@ -102,6 +106,13 @@ def _not_stored(row: ArtifactRow | DownloadTarget) -> NotFoundError:
     )
 
 
+def _version_taken(artifact_type: ArtifactType, name: str, version: str) -> ConflictError:
+    return ConflictError(
+        f"{artifact_type} '{name}' version {version} is uploaded already",
+        details={"type": artifact_type.value, "name": name, "version": version},
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class _Member:
     owner: ArtifactRow
@@ -142,6 +153,7 @@ class PackageService:
         )
         self._builds: dict[str, asyncio.Lock] = {}
         self.pins = BlobPins()
+        self.spool = SpoolDirectory(settings.package_tmp_dir)
         jobs.register(
             MIRROR_JOB,
             self.run_mirror,
@@ -149,10 +161,14 @@ class PackageService:
             backoff_seconds=settings.mirror_backoff_seconds,
         )
 
+    async def start(self) -> None:
+        """Open this process's spool directory (removing what dead processes left there)."""
+        await asyncio.to_thread(self.spool.open)
+
     @property
-    def tmp_dir(self) -> Path | None:
-        """Where uploads and zips are spooled (None: the system temp directory)."""
-        return self.settings.package_tmp_dir
+    def tmp_dir(self) -> Path:
+        """Where uploads and zips are spooled: this process's own spool directory."""
+        return self.spool.path
 
     # -- uploads ---------------------------------------------------------------------------
 
@@ -162,7 +178,7 @@ class PackageService:
         """409 before any byte is read when this name and version are taken."""
         url = upload_url(name, version)
         if await uow.artifacts.find_same(artifact_type.value, name, url) is not None:
-            raise ConflictError(f"{artifact_type} '{name}' version {version} is uploaded already")
+            raise _version_taken(artifact_type, name, version)
 
     async def stage_upload(
         self,
@@ -205,6 +221,9 @@ class PackageService:
         try:
             async with self.db.unit_of_work(write=True) as uow:
                 row = await self.artifacts.register(uow, principal, draft)
+        except ConflictError:
+            await self.discard(staged)  # a concurrent upload of this version got there first
+            raise _version_taken(artifact_type, name, version) from None
         except BaseException:
             await self.discard(staged)  # a refused registration leaves no blob behind
             raise
@@ -213,9 +232,12 @@ class PackageService:
         return row
 
     async def discard(self, staged: StagedUpload) -> None:
-        """Remove the blobs of an upload that was refused after staging (and unpin them)."""
+        """Remove the blobs of an upload refused after staging (and unpin them); if the
+        database is down too, they stay for the collector and the refusal's error stands."""
         try:
             await discard_blobs(self.blobs, staged.new_blobs, self.pins, self._blobs_in_use)
+        except Exception as exc:
+            log.warning("refused upload's blobs left for the collector: %r", type(exc).__name__)
         finally:
             self.pins.unpin(staged.pinned)
 
@@ -432,8 +454,9 @@ class PackageService:
         return stored if stored else row.size_bytes
 
     async def close(self) -> None:
-        """Release the source HTTP client."""
+        """Release the source HTTP client and remove this process's spool directory."""
         await self.fetcher.close()
+        await asyncio.to_thread(self.spool.close)
 
 
 def _mb(size: int) -> float:

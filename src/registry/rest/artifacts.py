@@ -55,14 +55,14 @@ async def get_artifact(request: Request) -> Response:
 
 
 async def update_artifact(request: Request) -> Response:
-    """PUT /artifacts/{artifact_type}/{id}: replace the source; name and id must match."""
+    """PUT /artifacts/{artifact_type}/{id}: replace the source (its creator or an admin)."""
     principal = await authenticate(request, "upload")
     artifact_type = parse_type(request.path_params["artifact_type"])
     artifact_id = parse_id(request.path_params["id"])
     body = parse_model(ArtifactIn, await read_json(request))
     svc = services(request)
-    async with svc.db.unit_of_work() as uow:  # 404 before any network call
-        await svc.artifacts.get(uow, artifact_type, artifact_id)
+    async with svc.db.unit_of_work() as uow:  # 404 / 403 before any network call
+        await svc.artifacts.get_for_change(uow, principal, artifact_type, artifact_id)
     draft = await svc.artifacts.prepare_update(artifact_type, artifact_id, body)
     async with svc.db.unit_of_work(write=True) as uow:
         row = await svc.artifacts.update(uow, principal, artifact_type, artifact_id, body, draft)
@@ -71,13 +71,13 @@ async def update_artifact(request: Request) -> Response:
 
 
 async def delete_artifact(request: Request) -> Response:
-    """DELETE /artifacts/{artifact_type}/{id}."""
-    await authenticate(request, "upload")
+    """DELETE /artifacts/{artifact_type}/{id} (its creator or an admin)."""
+    principal = await authenticate(request, "upload")
     artifact_type = parse_type(request.path_params["artifact_type"])
     artifact_id = parse_id(request.path_params["id"])
     svc = services(request)
     async with svc.db.unit_of_work(write=True) as uow:
-        await svc.artifacts.delete(uow, artifact_type, artifact_id)
+        await svc.artifacts.delete(uow, principal, artifact_type, artifact_id)
     return json_response({"status": "deleted", "id": artifact_id})
 
 
@@ -140,6 +140,18 @@ async def audit_trail(request: Request) -> Response:
     return json_response(trail)
 
 
+async def audit_history(request: Request) -> Response:
+    """GET /artifact/{artifact_type}/{id}/audit/history (admins): every stored entry of an id,
+    also after the artifact was deleted (its DELETE entry last)."""
+    await authenticate(request, "admin")
+    artifact_type = parse_type(request.path_params["artifact_type"])
+    artifact_id = parse_id(request.path_params["id"])
+    svc = services(request)
+    async with svc.db.unit_of_work() as uow:
+        entries = await svc.audit.history(uow, artifact_type.value, artifact_id)
+    return json_response(entries)
+
+
 async def package_confusion_audit(request: Request) -> Response:
     """POST /artifacts/PackageConfusionAudit: models that imitate established models' names."""
     await authenticate(request, "search")
@@ -163,4 +175,5 @@ ROUTES = [
     Route(ARTIFACT_ALIAS, update_artifact, methods=["PUT"]),
     Route(ARTIFACT_ALIAS, delete_artifact, methods=["DELETE"]),
     Route("/artifact/{artifact_type}/{id}/audit", audit_trail, methods=["GET"]),
+    Route("/artifact/{artifact_type}/{id}/audit/history", audit_history, methods=["GET"]),
 ]

@@ -11,6 +11,8 @@ from sqlmodel import Field, SQLModel
 
 # JSON on SQLite (stored as text), JSONB on PostgreSQL.
 JsonType = sa.JSON().with_variant(JSONB(), "postgresql")
+# The unique index behind "one artifact per identity" (a violation is answered 409).
+IDENTITY_INDEX = "uq_artifacts_identity"
 
 
 class UserRow(SQLModel, table=True):
@@ -47,7 +49,21 @@ class ArtifactRow(SQLModel, table=True):
     """A registered model, dataset or code artifact and what its source said about it."""
 
     __tablename__ = "artifacts"
-    __table_args__ = (sa.Index("ix_artifacts_type_name", "type", "name"),)
+    __table_args__ = (
+        sa.Index("ix_artifacts_type_name", "type", "name"),
+        # One artifact per identity (type, name, source URL; an upload's URL carries its
+        # version). Rows marked duplicate_of by migration 0009 predate the rule and are exempt.
+        # On PostgreSQL the index holds md5s of name and url: a btree entry is capped at ~2.7 KB.
+        sa.Index(
+            IDENTITY_INDEX,
+            "type",
+            "name",
+            "url",
+            unique=True,
+            sqlite_where=sa.text("duplicate_of IS NULL"),
+            postgresql_where=sa.text("duplicate_of IS NULL"),
+        ),
+    )
 
     # seq gives a stable, monotonic order for enumeration and keyset paging.
     seq: int | None = Field(default=None, primary_key=True)
@@ -69,6 +85,10 @@ class ArtifactRow(SQLModel, table=True):
     extra: dict[str, Any] = Field(default_factory=dict, sa_type=JsonType)
     size_bytes: int = 0
     created_by: str = Field(max_length=128)
+    # The creator's user id (with created_by, who may change or delete it); None: unknown.
+    created_by_id: int | None = Field(default=None)
+    # Set only by migration 0009 on rows that duplicated an older artifact's identity.
+    duplicate_of: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(sa_type=sa.DateTime())
     updated_at: datetime = Field(sa_type=sa.DateTime())
 

@@ -8,11 +8,13 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from registry.db.models import ArtifactRow
+from registry.db.models import IDENTITY_INDEX, ArtifactRow
 from registry.db.models.search import ArtifactSeqBucketRow
+from registry.errors import ConflictError
 
 SEQ_BUCKET = 1024  # seqs per counted bucket: an offset page skips fewer rows than this
 
@@ -31,6 +33,22 @@ def _summaries(result: Any) -> list[SummaryRow]:
     return [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in result.all()]
 
 
+class ArtifactIdentityTakenError(ConflictError):
+    """Another artifact holds this type, name and URL (the database's unique index said so)."""
+
+    def __init__(self, artifact_type: str, name: str, url: str) -> None:
+        super().__init__(
+            f"{artifact_type} '{name}' from {url} is registered already",
+            details={"type": artifact_type, "name": name, "url": url},
+        )
+
+
+def _identity_violation(exc: IntegrityError) -> bool:
+    # PostgreSQL names the index; SQLite names the index's columns.
+    text = str(exc.orig)
+    return IDENTITY_INDEX in text or "artifacts.type, artifacts.name, artifacts.url" in text
+
+
 class ArtifactRepository:
     """Reads and writes artifact rows."""
 
@@ -38,9 +56,9 @@ class ArtifactRepository:
         self.session = session
 
     async def add(self, row: ArtifactRow) -> ArtifactRow:
-        """Insert an artifact (and count it in its seq bucket)."""
+        """Insert an artifact (and count it in its seq bucket); 409 if its identity is taken."""
         self.session.add(row)
-        await self.session.flush()
+        await self._flush(row)
         assert row.seq is not None
         await self._count(row.type, row.seq, 1)
         return row
@@ -57,9 +75,20 @@ class ArtifactRepository:
         )
 
     async def save(self, row: ArtifactRow) -> None:
-        """Write a changed artifact."""
+        """Write a changed artifact; 409 if its new identity is another artifact's."""
         self.session.add(row)
-        await self.session.flush()
+        await self._flush(row)
+
+    async def _flush(self, row: ArtifactRow) -> None:
+        """Flush; the identity index's violation becomes ArtifactIdentityTakenError (the
+        transaction is spoilt then: the caller's unit of work rolls it back)."""
+        identity = (row.type, row.name, row.url)  # a failed flush expires the row's attributes
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:
+            if _identity_violation(exc):
+                raise ArtifactIdentityTakenError(*identity) from exc
+            raise
 
     async def get(self, artifact_id: str) -> ArtifactRow | None:
         """Return the artifact with this id, if any."""

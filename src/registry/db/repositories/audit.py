@@ -33,6 +33,21 @@ class AuditRepository:
         )
         return result.scalars().all()
 
+    async def latest_for_artifact(
+        self, artifact_id: str, artifact_type: str, limit: int
+    ) -> list[AuditRow]:
+        """The newest `limit` entries of an artifact id and type, returned oldest first."""
+        result = await self.session.execute(
+            select(AuditRow)
+            .where(
+                col(AuditRow.artifact_id) == artifact_id,
+                col(AuditRow.artifact_type) == artifact_type,
+            )
+            .order_by(col(AuditRow.id).desc())
+            .limit(limit)
+        )
+        return list(reversed(result.scalars().all()))
+
     async def delete_all(self) -> None:
         """Forget every entry (registry reset)."""
         await self.session.execute(delete(AuditRow))
