@@ -17,6 +17,7 @@ from registry.config import Settings
 from registry.db.engine import Database
 from registry.health.metrics import MetricsMiddleware, RequestMetrics
 from registry.health.service import HealthService
+from registry.inputguard import InputGuardMiddleware
 from registry.jobs.listener import JobsArtifactListener
 from registry.jobs.service import JobService
 from registry.licenses.rules import Policy
@@ -152,5 +153,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=ROUTES,
         lifespan=lifespan,
         exception_handlers=HANDLERS,
-        middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
+        # The guard sits inside the metrics, so the requests it refuses are counted too.
+        middleware=[
+            Middleware(MetricsMiddleware, metrics=metrics),
+            Middleware(InputGuardMiddleware),
+        ],
     )

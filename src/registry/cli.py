@@ -8,7 +8,7 @@ import gc
 import logging
 import sys
 
-from registry import __version__
+from registry import __version__, logsafe
 from registry.config import Settings
 
 
@@ -76,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logsafe.install()  # a NUL or newline from a request must not reach the log raw
     try:
         settings = Settings()
     except Exception as exc:  # a bad setting must stop start-up with one clear line

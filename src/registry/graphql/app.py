@@ -8,16 +8,16 @@ from typing import Any
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
-from registry.errors import RegistryError
+from registry.errors import RegistryError, ValidationError
 from registry.graphql.context import GraphQLContext
 from registry.graphql.schema import schema
-from registry.rest.support import authenticate, services
+from registry.rest.support import authenticate, parse_json_body, read_body, services
 
 log = logging.getLogger("registry.graphql")
 _CONTEXT_KEY = "registry.graphql.context"
@@ -58,6 +58,32 @@ class _Strawberry(GraphQL[GraphQLContext, None]):
         return data
 
 
+async def _checked_input(request: Request, receive: Receive) -> Receive:
+    """Check the request's JSON (size, depth, NUL, surrogates) as REST does; replay the body."""
+    max_depth = services(request).settings.json_max_depth
+    if request.method == "GET":
+        # Strawberry parses these itself: a deep `variables` would end in RecursionError.
+        for key in ("variables", "extensions"):
+            raw = request.query_params.get(key)
+            if raw:
+                parse_json_body(raw.encode("utf-8", "surrogatepass"), max_depth, f"`{key}`")
+        return receive
+    if "application/json" not in request.headers.get("content-type", "").lower():
+        raise ValidationError("a GraphQL POST must carry application/json")
+    body = await read_body(request)
+    parse_json_body(body, max_depth)
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()  # after the body: wait for the disconnect as usual
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
 class GraphQLEndpoint:
     """Authenticates (search permission), opens one read transaction, runs the query."""
 
@@ -69,6 +95,7 @@ class GraphQLEndpoint:
         request = Request(scope, receive)
         try:
             principal = await authenticate(request, "search")
+            receive = await _checked_input(request, receive)
         except RegistryError as exc:
             body = {
                 "data": None,

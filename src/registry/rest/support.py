@@ -59,6 +59,12 @@ def services(request: Request) -> Services:
 
 async def read_json(request: Request) -> Any:
     """Read and parse a JSON body, enforcing the body size limit; 400/413 with a reason."""
+    body = await read_body(request)
+    return parse_json_body(body, services(request).settings.json_max_depth)
+
+
+async def read_body(request: Request) -> bytes:
+    """Read the whole request body, 413 as soon as it passes the configured limit."""
     limit = services(request).settings.max_body_bytes
     declared = request.headers.get("content-length")
     if (
@@ -72,24 +78,24 @@ async def read_json(request: Request) -> Any:
         body.extend(chunk)
         if len(body) > limit:
             raise PayloadTooLargeError(f"request body is larger than {limit} bytes")
-    return parse_json_body(bytes(body), services(request).settings.json_max_depth)
+    return bytes(body)
 
 
-def parse_json_body(body: bytes, max_depth: int) -> Any:
+def parse_json_body(body: bytes, max_depth: int, what: str = "request body") -> Any:
     """Parse request JSON; 400 if invalid, deeper than max_depth, or holding NUL or a surrogate."""
     if not body.strip():
-        raise ValidationError("request body is empty; a JSON document is required")
+        raise ValidationError(f"{what} is empty; a JSON document is required")
     try:
         data = json.loads(body)
     except RecursionError:
         # The C parser recurses per level; thousands of `[` end here, not in a 500.
         raise ValidationError(
-            f"request body nests deeper than {max_depth} levels", details={"field": "(body)"}
+            f"{what} nests deeper than {max_depth} levels", details={"field": "(body)"}
         ) from None
     except (ValueError, UnicodeDecodeError) as exc:
         # ValueError also covers numbers longer than int() converts (4300 digits).
         reason = escape_controls(str(exc))[:200]
-        raise ValidationError(f"request body is not valid JSON: {reason}") from None
+        raise ValidationError(f"{what} is not valid JSON: {reason}") from None
     if needs_json_check(body, max_depth):
         problem = json_problem(data, max_depth)
         if problem is not None:
