@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             auth=auth,
             artifacts=artifacts,
             audit=audit,
-            health=HealthService(metrics),
+            health=HealthService(metrics, interval_seconds=settings.health_probe_interval_seconds),
             metrics=metrics,
             jobs=jobs,
             packages=packages,
@@ -132,6 +132,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         svc.lineage.ratings = StoredRatings()
         add_sections(svc)
         _add_probes(svc, sources, search)
+        svc.health.start()  # probes on a schedule; /health/components reads the last round
         async with db.unit_of_work(write=True) as uow:
             await auth.ensure_default_admin(uow)
         app.state.services = svc
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
+            await svc.health.stop()
             await jobs.stop()
             await packages.close()
             close_web_service(svc.web)

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     # Background jobs: worker tasks per process.
     job_workers: int = 2
 
+    # Health: seconds between component probe rounds (/health/components serves the last).
+    health_probe_interval_seconds: float = 30.0
+
     # License check: the release policy the bare-boolean answer assumes (docs/licenses.md).
     license_policy: Literal["personal", "share", "sell"] = "share"
 

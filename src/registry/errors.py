@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from registry.redact import scrub_value
+
 
 class RegistryError(Exception):
     """Base of every error the registry raises on purpose."""
@@ -41,6 +43,10 @@ class RegistryError(Exception):
         body: dict[str, Any] = {"error": self.code, "message": self.message}
         if self.details:
             body["details"] = self.details
+        if self.status_code >= 500:
+            # A server error may carry a vendor's text naming an internal endpoint: the log
+            # keeps it (rest/errors.py logs self.message), the answer does not.
+            body = scrub_value(body)
         return body
 
     def response_headers(self) -> dict[str, str]:

@@ -24,6 +24,7 @@ from registry.db.repositories import UnitOfWork
 from registry.db.repositories.jobs import JobRepository
 from registry.errors import NotFoundError
 from registry.ids import utcnow
+from registry.logdedup import RepeatedErrorLog
 
 log = logging.getLogger("registry.jobs")
 
@@ -58,6 +59,10 @@ class JobService:
     concurrency: int = 2
     lease_seconds: float = 120.0
     poll_seconds: float = 1.0
+    max_backoff_seconds: float = 30.0  # polling slows down to this while claims keep failing
+    _claim_errors: RepeatedErrorLog = field(
+        default_factory=lambda: RepeatedErrorLog(log, "job worker failed to claim a job")
+    )
     _kinds: dict[str, _Kind] = field(default_factory=dict)
     _workers: list[asyncio.Task[None]] = field(default_factory=list)
     _wakeup: asyncio.Event = field(default_factory=asyncio.Event)
@@ -162,18 +167,30 @@ class JobService:
         return True
 
     async def _work(self) -> None:
+        failures = 0
         while True:
             try:
                 ran = await self.run_once()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # keep the worker alive whatever the database did
-                log.exception("job worker failed to claim a job")
-                ran = False
+            except Exception as exc:  # keep the worker alive whatever the database did
+                # One traceback per kind of failure, then counts: an outage must not flood logs.
+                self._claim_errors.failure(exc)
+                failures += 1
+                delay = poll_backoff(failures, self.poll_seconds, self.max_backoff_seconds)
+                await self._idle(delay)
+                continue
+            if failures:
+                failures = 0
+                self._claim_errors.success()
             if not ran:
-                self._wakeup.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
+                await self._idle(self.poll_seconds)
+
+    async def _idle(self, seconds: float) -> None:
+        """Wait `seconds`, or less when wake() is called (a job was committed)."""
+        self._wakeup.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), seconds)
 
     async def _run(self, job: JobRow) -> None:
         kind = self._kinds[job.kind]
@@ -228,6 +245,11 @@ class JobService:
                     return
                 job.lease_until = utcnow() + timedelta(seconds=self.lease_seconds)
                 await repo.save(job)
+
+
+def poll_backoff(failures: int, base: float, cap: float) -> float:
+    """The wait after the n-th failure in a row: base doubled per failure, at most cap."""
+    return min(cap, base * 2.0 ** min(failures - 1, 32))
 
 
 def job_view(job: JobRow) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from registry.errors import ValidationError
+from registry.errors import RegistryError, ValidationError
 from registry.rest.support import authenticate, json_response, services
 from registry.textcheck import parse_count
 
@@ -19,13 +19,27 @@ async def health(request: Request) -> Response:
 
 
 async def health_components(request: Request) -> Response:
-    """Per-component diagnostics (no token needed, like /health)."""
+    """Per-component status for anyone (no token needed); the details for an admin's token."""
     window = parse_count(request.query_params.get("windowMinutes"), "windowMinutes", default=60)
     raw_timeline = request.query_params.get("includeTimeline", "false").lower()
     if raw_timeline not in ("true", "false", "1", "0"):
         raise ValidationError("includeTimeline must be true or false")
-    document = await services(request).health.components(window, raw_timeline in ("true", "1"))
+    document = await services(request).health.components(
+        window, raw_timeline in ("true", "1"), detailed=await _is_admin(request)
+    )
     return json_response(document)
+
+
+async def _is_admin(request: Request) -> bool:
+    # The route is public: a missing or failing token (even a database outage) means the
+    # anonymous answer, never an error, so health still answers when the backends do not.
+    if not request.headers.get("x-authorization"):
+        return False
+    try:
+        principal = await authenticate(request, None)
+    except RegistryError:
+        return False
+    return principal.is_admin
 
 
 async def tracks(request: Request) -> Response:

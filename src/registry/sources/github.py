@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import logging
 import re
 from typing import Any
 from urllib.parse import quote
@@ -14,6 +15,8 @@ import httpx
 from registry import __version__
 from registry.errors import SourceNotFoundError, SourceUnavailableError, ValidationError
 from registry.sources.base import SourceInfo, SourceKind
+
+log = logging.getLogger(__name__)
 
 API_VERSION = "2022-11-28"
 PER_PAGE_MAX = 100
@@ -62,8 +65,10 @@ class GitHubSource:
                 f"the GitHub API did not answer within {self.timeout:g} s"
             ) from exc
         except httpx.HTTPError as exc:
+            # The API URL may be an internal proxy: it goes to the log, not to the caller.
+            log.warning("the GitHub API at %s failed: %r", self.api_url, exc)
             raise SourceUnavailableError(
-                f"the GitHub API at {self.api_url} could not be reached ({type(exc).__name__})"
+                f"the GitHub API could not be reached ({type(exc).__name__})"
             ) from exc
         status = response.status_code
         if status in (404, 409, 410, 451):  # 409: the repository is empty
@@ -215,8 +220,10 @@ class GitHubSource:
                         return None
                     chunks.append(chunk)
         except httpx.HTTPError as exc:
+            # The API URL may be an internal proxy: it goes to the log, not to the caller.
+            log.warning("the GitHub API at %s failed: %r", self.api_url, exc)
             raise SourceUnavailableError(
-                f"the GitHub API at {self.api_url} could not be reached ({type(exc).__name__})"
+                f"the GitHub API could not be reached ({type(exc).__name__})"
             ) from exc
         return b"".join(chunks)
 
@@ -233,7 +240,7 @@ class GitHubSource:
             response = await self._client.get("/rate_limit", timeout=min(self.timeout, 5.0))
         except httpx.HTTPError as exc:
             raise SourceUnavailableError(
-                f"the GitHub API at {self.api_url} is unavailable ({type(exc).__name__})"
+                f"the GitHub API is unavailable ({type(exc).__name__})"
             ) from exc
         if response.status_code != 200:
             raise SourceUnavailableError(f"the GitHub API answered {response.status_code}")

@@ -185,9 +185,10 @@ class HuggingFaceSource:
                 f"the Hugging Face hub did not answer in time for {what}"
             ) from exc
         except (httpx2.HTTPError, OfflineModeIsEnabled, OSError) as exc:
+            # The endpoint may be an internal mirror: it goes to the log, not to the caller.
+            log.warning("the Hugging Face hub at %s failed for %s: %r", self.endpoint, what, exc)
             raise SourceUnavailableError(
-                f"the Hugging Face hub at {self.endpoint} could not be reached "
-                f"({type(exc).__name__})"
+                f"the Hugging Face hub could not be reached ({type(exc).__name__})"
             ) from exc
         except (ValueError, KeyError, TypeError) as exc:  # a body that is not the hub's JSON
             log.warning("unexpected hub answer for %s: %r", what, exc)
@@ -347,7 +348,7 @@ class HuggingFaceSource:
             await self._run(ping)
         except Exception as exc:  # any failure at all means the hub is not usable
             raise SourceUnavailableError(
-                f"the Hugging Face hub at {self.endpoint} is unavailable ({type(exc).__name__})"
+                f"the Hugging Face hub is unavailable ({type(exc).__name__})"
             ) from exc
 
     async def close(self) -> None:

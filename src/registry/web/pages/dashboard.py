@@ -20,11 +20,18 @@ def _auto_refresh(current: Page) -> bool:
     return current.request.query_params.get("refresh", "on") != "off"
 
 
+def _is_admin(current: Page) -> bool:
+    return current.session is not None and current.session.principal.is_admin
+
+
 async def _panel_context(current: Page) -> dict[str, object]:
     now = time.time()
     samples = current.svc.metrics.window(WINDOW_SECONDS)
     stats = summarise(samples, now=now, window=WINDOW_SECONDS, buckets=TIMELINE_BUCKETS)
-    health = await current.svc.health.components(60, False)
+    # Admins see the components' details (backends, endpoints, errors) and the traffic per
+    # route; everyone else sees totals and each component's status, like /health/components.
+    details = _is_admin(current)
+    health = await current.svc.health.components(60, False, detailed=details)
     return {
         "stats": stats,
         "timeline": timeline_chart(stats.buckets),
@@ -32,6 +39,7 @@ async def _panel_context(current: Page) -> dict[str, object]:
         "components": health["components"],
         "generated_at": health["generated_at"],
         "refresh": _auto_refresh(current),
+        "details": details,
     }
 
 
@@ -54,7 +62,7 @@ def _log_context(current: Page) -> dict[str, object]:
 async def dashboard(current: Page) -> Response:
     """GET /ui/health: the whole dashboard (public like /health/components; logs for admins)."""
     context = await _panel_context(current)
-    is_admin = current.session is not None and current.session.principal.is_admin
+    is_admin = _is_admin(current)
     if is_admin:
         context |= _log_context(current)
     return current.render("health/index.html", context | {"show_logs": is_admin})
