@@ -25,6 +25,7 @@ from registry.licenses.service import LicenseService
 from registry.lineage.feature import LineageFeature
 from registry.lineage.lookups import LineageLookups
 from registry.lineage.service import LineageListener, LineageService
+from registry.packages.collector import BlobCollector
 from registry.packages.listener import PackageArtifactListener
 from registry.packages.service import PackageService
 from registry.rating.listener import RatingListener
@@ -98,6 +99,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         jobs = JobService(db, concurrency=settings.job_workers)
         artifacts = ArtifactService(settings, sources, search, audit)
         packages = PackageService(settings, db, blobs, artifacts, jobs)
+        await packages.start()
+        collector = BlobCollector(
+            db, blobs, grace_seconds=settings.blob_gc_grace_seconds, pins=packages.pins
+        )
+        collector.register(jobs)
         svc = Services(
             settings=settings,
             db=db,
@@ -137,11 +143,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await auth.ensure_default_admin(uow)
         app.state.services = svc
         jobs.start()
+        collector.start(jobs, settings.blob_gc_interval_seconds)
         log.info("registry ready: database=%s blobs=%s", db.dialect, blobs.name)
         try:
             yield
         finally:
             await svc.health.stop()
+            await collector.stop()
             await jobs.stop()
             await packages.close()
             close_web_service(svc.web)

@@ -61,6 +61,39 @@ def _reindex(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _gc(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from registry.db.engine import Database
+    from registry.errors import RegistryError
+    from registry.packages.collector import BlobCollector
+    from registry.packages.spool import SpoolDirectory
+    from registry.storage.factory import build_blob_store
+
+    async def run() -> dict[str, int]:
+        # No migration here: against a database without the package tables the collector
+        # must fail, not conclude that no blob is referenced.
+        db = Database(settings.database_url)
+        blobs = build_blob_store(settings)
+        try:
+            await blobs.start()
+            collector = BlobCollector(db, blobs, grace_seconds=settings.blob_gc_grace_seconds)
+            return (await collector.collect(args.grace_seconds)).as_dict()
+        finally:
+            await blobs.close()
+            await db.dispose()
+
+    try:
+        report = asyncio.run(run())
+        spool = SpoolDirectory(settings.package_tmp_dir)
+        report["spool_dirs_removed"] = spool.sweep() if spool.root.is_dir() else 0
+    except (RegistryError, OSError) as exc:
+        print(f"registry: gc failed: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 1
+    print(json.dumps(report, sort_keys=True))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments and run a subcommand."""
     parser = argparse.ArgumentParser(prog="registry", description="Trustworthy Model Registry")
@@ -72,6 +105,13 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--access-log", action="store_true")
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("reindex", help="rebuild the search index from the database")
+    collect = sub.add_parser("gc", help="remove unreferenced blobs and stale uploads, then exit")
+    collect.add_argument(
+        "--grace-seconds",
+        type=float,
+        default=None,
+        help="only touch what is older than this (default: REGISTRY_BLOB_GC_GRACE_SECONDS)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -82,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bad setting must stop start-up with one clear line
         print(f"registry: invalid configuration: {exc}", file=sys.stderr)
         return 2
-    handlers = {"serve": _serve, "migrate": _migrate, "reindex": _reindex}
+    handlers = {"serve": _serve, "migrate": _migrate, "reindex": _reindex, "gc": _gc}
     return handlers[args.command](args, settings)
 
 

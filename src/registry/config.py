@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     mirror_max_attempts: int = 3
     mirror_backoff_seconds: float = 5.0
     presign_seconds: int = 900
+    # Blob collector (registry/packages/collector.py): every interval a job removes blobs no row
+    # references and aborts writes left pending, both only once older than the grace period
+    # (an upload in flight is younger). Interval 0 = never scheduled (`registry gc` still runs).
+    blob_gc_interval_seconds: float = 3600.0
+    blob_gc_grace_seconds: float = 6 * 3600.0
 
     # Rating (see docs/metrics.md): the create-route gate, the reproducibility sandbox.
     ingest_gate_on_create: bool = False  # REGISTRY_INGEST_GATE_ON_CREATE: 424 unvetted models

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 from collections.abc import AsyncIterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ from registry.packages.archive import build_zip
 from registry.packages.listener import MIRROR_JOB
 from registry.packages.mirror import SourceFetcher
 from registry.packages.parts import Part
+from registry.packages.spool import SpoolDirectory
 from registry.packages.upload import (
     BlobPins,
     StagedUpload,
@@ -56,6 +58,8 @@ from registry.storage.base import BlobStore
 HUB_KINDS = frozenset({"hf_model", "hf_dataset"})
 MIRRORABLE = frozenset({"hf_model", "hf_dataset", "github"})
 MB = 1024**2
+
+log = logging.getLogger("registry.packages")
 
 
 class DependencyLookup(Protocol):
@@ -149,6 +153,7 @@ class PackageService:
         )
         self._builds: dict[str, asyncio.Lock] = {}
         self.pins = BlobPins()
+        self.spool = SpoolDirectory(settings.package_tmp_dir)
         jobs.register(
             MIRROR_JOB,
             self.run_mirror,
@@ -156,10 +161,14 @@ class PackageService:
             backoff_seconds=settings.mirror_backoff_seconds,
         )
 
+    async def start(self) -> None:
+        """Open this process's spool directory (removing what dead processes left there)."""
+        await asyncio.to_thread(self.spool.open)
+
     @property
-    def tmp_dir(self) -> Path | None:
-        """Where uploads and zips are spooled (None: the system temp directory)."""
-        return self.settings.package_tmp_dir
+    def tmp_dir(self) -> Path:
+        """Where uploads and zips are spooled: this process's own spool directory."""
+        return self.spool.path
 
     # -- uploads ---------------------------------------------------------------------------
 
@@ -223,9 +232,12 @@ class PackageService:
         return row
 
     async def discard(self, staged: StagedUpload) -> None:
-        """Remove the blobs of an upload that was refused after staging (and unpin them)."""
+        """Remove the blobs of an upload refused after staging (and unpin them); if the
+        database is down too, they stay for the collector and the refusal's error stands."""
         try:
             await discard_blobs(self.blobs, staged.new_blobs, self.pins, self._blobs_in_use)
+        except Exception as exc:
+            log.warning("refused upload's blobs left for the collector: %r", type(exc).__name__)
         finally:
             self.pins.unpin(staged.pinned)
 
@@ -442,8 +454,9 @@ class PackageService:
         return stored if stored else row.size_bytes
 
     async def close(self) -> None:
-        """Release the source HTTP client."""
+        """Release the source HTTP client and remove this process's spool directory."""
         await self.fetcher.close()
+        await asyncio.to_thread(self.spool.close)
 
 
 def _mb(size: int) -> float:

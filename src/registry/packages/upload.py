@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import zipfile
 from collections import Counter
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
@@ -35,6 +36,8 @@ from registry.textcheck import is_ascii_digits
 
 SMALL_FILE_LIMIT = 1024 * 1024  # README.md / config.json read into memory at most this big
 INDEXED = ("README.md", "config.json", "adapter_config.json", "model_index.json")
+
+log = logging.getLogger("registry.packages")
 
 
 def check_version(version: str | None) -> str:
@@ -105,6 +108,10 @@ class BlobPins:
         self._counts.subtract(digests)
         for digest in [d for d, n in self._counts.items() if n <= 0]:
             del self._counts[digest]
+
+    def pinned(self, digest: str) -> bool:
+        """True when any upload in flight relies on the digest (the collector spares it)."""
+        return self._counts[digest] > 0
 
     def shared(self, digest: str) -> bool:
         """True when an upload other than the caller relies on the digest."""
@@ -224,6 +231,8 @@ async def stage_upload(
         if staged is None:
             try:
                 await discard_blobs(blobs, new_blobs, pins, in_use)
+            except Exception as exc:  # the refusal's own error is the one to report
+                log.warning("refused upload's blobs left for the collector: %r", type(exc).__name__)
             finally:
                 pins.unpin(pinned)
 

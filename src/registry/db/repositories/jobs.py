@@ -79,6 +79,15 @@ class JobRepository:
         )
         return {str(status): int(count) for status, count in result.all()}
 
+    async def unfinished(self, kind: str) -> int:
+        """Number of jobs of this kind queued or running (a periodic job is enqueued once)."""
+        result = await self.session.execute(
+            select(func.count()).where(
+                col(JobRow.kind) == kind, col(JobRow.status).in_(["queued", "running"])
+            )
+        )
+        return int(result.scalar_one())
+
     async def cancel_for_artifact(self, artifact_id: str) -> None:
         """Drop the unfinished jobs of a deleted artifact."""
         await self.session.execute(
