@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 from registry.artifacts.schemas import ArtifactType
 from registry.packages.parts import Part, part_of
 from tests.feature.openapi_check import assert_conforms
+from tests.fixtures import hostile_zips as hz
 from tests.unit.packages import zips
 
 ZIP = {"content-type": "application/zip"}
@@ -160,6 +161,60 @@ async def test_hostile_zip_is_refused_and_leaves_nothing(
     assert blob_files(registry_app) == before
     listed = await client.post("/artifacts", json=[{"name": "*"}])
     assert listed.json() == []
+
+
+# Crafted layouts and attributes (tests/fixtures/hostile_zips): message words, offending entry.
+CRAFTED: dict[str, tuple[Callable[[], bytes], str, str | None]] = {
+    "symlink-atari": (hz.symlink_zip, "symbolic links", "escape"),
+    "symlink-msdos": (hz.msdos_symlink_zip, "symbolic links", "escape"),
+    "symlink-beos": (hz.beos_symlink_zip, "symbolic links", "escape"),
+    "symlink-vms": (hz.vms_symlink_zip, "symbolic links", "escape"),
+    "reparse-point": (hz.reparse_point_zip, "symbolic links", "escape"),
+    "device": (hz.device_zip, "special files", "mem"),
+    "overlap-bomb": (hz.overlapping_bomb, "overlap", "shard-00001.bin"),
+    "prefixed": (hz.prefixed_zip, "precede the first entry", "config.json"),
+    "unadjusted-prefix": (hz.unadjusted_prefix_zip, "does not end where", None),
+    "hidden-gap": (hz.hidden_gap_zip, "hidden before the entry", "model.bin"),
+    "second-end-record": (hz.second_eocd_comment_zip, "second end record", None),
+    "signature-comment": (hz.signature_comment_zip, "zip signatures", None),
+    "trailing-data": (hz.trailing_data_zip, "data after its end record", None),
+    "out-of-order": (hz.out_of_order_zip, "out of order", "b.bin"),
+    "local-name": (hz.local_name_mismatch_zip, "names it differently", "model.bin"),
+    "unicode-path": (hz.unicode_path_zip, "Unicode Path", "model.bin"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CRAFTED))
+async def test_crafted_zip_is_400_naming_the_entry_and_changes_nothing(
+    client: httpx.AsyncClient, registry_app: Starlette, kind: str
+) -> None:
+    build, words, entry = CRAFTED[kind]
+    kept = await upload(client, zips.tiny_zip(), name="kept")
+    assert kept.status_code == 201
+    listed_before = (await client.post("/artifacts", json=[{"name": "*"}])).json()
+    before = blob_files(registry_app)
+    response = await upload(client, build(), name=f"crafted-{kind}")
+    assert response.status_code == 400, response.text
+    assert_conforms(response)
+    body = response.json()
+    assert body["error"] == "invalid_package"
+    assert words in body["message"]
+    if entry is not None:
+        assert body["details"]["entry"] == entry
+    assert blob_files(registry_app) == before
+    assert (await client.post("/artifacts", json=[{"name": "*"}])).json() == listed_before
+
+
+async def test_ten_thousand_entries_over_the_cap_are_413_before_parsing(
+    client: httpx.AsyncClient, registry_app: Starlette, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    packages = registry_app.state.services.packages
+    monkeypatch.setattr(packages, "limits", type(packages.limits)(max_entries=2_000))
+    before = blob_files(registry_app)
+    response = await upload(client, hz.many_entries_zip(10_000), name="many")
+    assert response.status_code == 413, response.text
+    assert "10000 entries; at most 2000" in response.json()["message"]
+    assert blob_files(registry_app) == before
 
 
 async def test_a_refused_upload_keeps_the_blobs_a_concurrent_upload_committed(
