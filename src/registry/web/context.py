@@ -19,6 +19,7 @@ from registry.artifacts.schemas import ArtifactType
 from registry.auth.schemas import Permission, Principal
 from registry.errors import PermissionDeniedError, RegistryError
 from registry.rest.support import Services, services
+from registry.textcheck import check_plain_text
 from registry.web.service import WebSession
 
 log = logging.getLogger("registry.web")
@@ -128,7 +129,8 @@ def artifact_form(
 
 def _field(form: FormData, name: str) -> str | None:
     value = form.get(name)
-    return value if isinstance(value, str) else None
+    # A NUL or lone surrogate can be neither stored nor logged: 400, before any lookup.
+    return check_plain_text(value, name) if isinstance(value, str) else None
 
 
 def field(form: FormData, name: str, default: str = "") -> str:
