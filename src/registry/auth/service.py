@@ -182,7 +182,7 @@ class AuthService:
         """Admin only: create a user with a password and permissions."""
         self.require(actor, "admin")
         name = registration.user.name
-        if not re.match(NAME_PATTERN, name):
+        if not re.fullmatch(NAME_PATTERN, name):  # match's `$` lets a trailing newline in
             raise ValidationError(
                 "user name must be 1-128 characters: letters, digits, space, _ . @ + -"
             )
