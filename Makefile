@@ -1,6 +1,9 @@
 # Trustworthy Model Registry: one Makefile for a fresh machine.
-PYTHON ?= python3
 VENV   := .venv
+# Python >= 3.11.8: its zipfile refuses overlapping entries (a zip-bomb shape); the newest one
+# installed is found by scripts/find-python.sh (PYTHON=... picks one). A venv made by an older
+# Python is replaced.
+PYTHON ?= python3
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
@@ -8,10 +11,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export REGISTRY_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: serve test lint format venv test-venv clean postgres bench bench-tools web chromium graphql-schema bench-search
+.PHONY: test-proof serve test lint format venv test-venv clean postgres bench bench-tools web chromium graphql-schema bench-search
 
 venv: $(STAMP)
 $(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { scripts/find-python.sh; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e .
@@ -51,6 +55,11 @@ postgres:
 ## test: install test dependencies, start what the tests need, run every suite
 test: $(TEST_STAMP) postgres web chromium
 	$(BIN)/python -m pytest -q -p no:cacheprovider --cov --cov-report=term:skip-covered tests
+
+## test-proof: the no-flake proof: `make test` 5 times in a row under stress-ng on every core,
+## then once in random order (pytest-randomly); logs in tests/_artifacts/proof/ (RUNS=, SEED=)
+test-proof: $(TEST_STAMP)
+	scripts/test-proof.sh
 
 ## lint: ruff (lint + format check) and mypy --strict
 lint: $(TEST_STAMP)

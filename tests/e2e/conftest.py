@@ -57,7 +57,7 @@ class ServerProcess:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # bounds a hang; start-up migrates PostgreSQL
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(

@@ -49,6 +49,14 @@ async def registry_app(settings: Settings) -> AsyncIterator[Starlette]:
         yield app
 
 
+async def drain_jobs(app: Starlette) -> None:
+    """Wait until the app's background jobs (mirrors, reproducibility runs) have all finished.
+
+    A test that reads a status those jobs change (trust, mirror state) drains them first, so it
+    never races them; every test starts drained so no earlier test's work lands in it."""
+    await app.state.services.jobs.wait_idle(300)
+
+
 async def login(
     client: httpx.AsyncClient, name: str = ADMIN, password: str = ADMIN_PASSWORD
 ) -> str:
@@ -79,7 +87,8 @@ def _client(app: Starlette) -> httpx.AsyncClient:
 
 @pytest_asyncio.fixture
 async def fresh(registry_app: Starlette) -> str:
-    """Reset the registry before the test; return an admin token."""
+    """Drain the previous test's background jobs, reset the registry; return an admin token."""
+    await drain_jobs(registry_app)
     async with _client(registry_app) as setup:
         token = await login(setup)
         reset = await setup.delete("/reset", headers={"X-Authorization": token})

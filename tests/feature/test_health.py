@@ -103,3 +103,5 @@ async def test_tracks(anon: httpx.AsyncClient) -> None:
     response = await anon.get("/tracks")
     assert response.status_code == 200
     assert "Access control track" in response.json()["plannedTracks"]
+    # Claimed only when its targets are met (not yet): see registry.rest.system.TRACKS.
+    assert "High assurance track" not in response.json()["plannedTracks"]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
-from tests.feature.conftest import GH, HF
+from tests.feature.conftest import GH, HF, drain_jobs
 from tests.feature.openapi_check import assert_conforms
 
 
@@ -117,11 +118,15 @@ async def test_errors_name_the_problem(
     assert needle in response.text
 
 
-async def test_trust_filter_keeps_models_by_their_stored_status(client: httpx.AsyncClient) -> None:
+async def test_trust_filter_keeps_models_by_their_stored_status(
+    client: httpx.AsyncClient, registry_app: Starlette
+) -> None:
     items = await register(client)
     trusty = await client.post("/artifact/model", json={"url": f"{HF}/trusty/stdlib-demo"})
     assert trusty.status_code == 201, trusty.text
     items["trusty"] = trusty.json()["metadata"]
+    # The reproducibility runs settle each status in the background: read it once they are done.
+    await drain_jobs(registry_app)
     models = [items[key]["id"] for key in ("bert", "sst2", "bare", "trusty")]
     status = {}
     for artifact_id in models:

@@ -201,8 +201,10 @@ async def test_workers_grow_with_the_backlog_up_to_their_count() -> None:
     try:
         assert await workers.call(lambda: 1) == 1
         assert len(workers.threads) == 1  # one call at a time needs one thread
-        calls = [asyncio.ensure_future(workers.call(gate.wait, 10)) for _ in range(6)]
-        await asyncio.sleep(0.05)
+        calls = [asyncio.ensure_future(workers.call(gate.wait, 60)) for _ in range(6)]
+        while len(workers.threads) < 3:  # noqa: ASYNC110 (a thread count: no event to await)
+            # the backlog grows the pool: wait for that, not for a clock
+            await asyncio.sleep(0.01)
         gate.set()
         assert await asyncio.gather(*calls) == [True] * 6
         assert len(workers.threads) == 3

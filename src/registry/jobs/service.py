@@ -140,6 +140,20 @@ class JobService:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), min(remaining, self.poll_seconds))
 
+    async def wait_idle(self, seconds: float) -> None:
+        """Wait until no job is queued or running (queued retries included); TimeoutError after
+        `seconds`. Tests and shutdown use it to drain background work they do not study."""
+        deadline = asyncio.get_running_loop().time() + seconds
+        while True:
+            counts = await self.counts()
+            if not counts.get("queued") and not counts.get("running"):
+                return
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise TimeoutError(f"background jobs still busy after {seconds:g} s: {counts}")
+            self.wake()  # a queued job waiting on its backoff is only found by a worker's poll
+            await asyncio.sleep(min(remaining, 0.05))
+
     def start(self) -> None:
         """Start the worker tasks."""
         for index in range(self.concurrency):

@@ -10,7 +10,10 @@ from registry.errors import RegistryError, ValidationError
 from registry.rest.support import authenticate, json_response, services
 from registry.textcheck import parse_count
 
-TRACKS = ["Performance track", "Access control track", "High assurance track"]
+# A track is listed only once its targets are met and tested: the high-assurance targets (issue
+# "High assurance": loaded no-flake proof, coverage and error-message gates, disaster scenarios,
+# atomic groups) are not all met yet, so it is not claimed.
+TRACKS = ["Performance track", "Access control track"]
 
 
 async def health(request: Request) -> Response:

@@ -98,7 +98,7 @@ def browser() -> Iterator[Any]:
 def page(browser: Any, web_server: ServerProcess) -> Iterator[Any]:
     """A fresh browser context (no cookies) and page for one test; records every request."""
     context = browser.new_context(base_url=web_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(60_000)  # bounds a hang; a loaded CI box is slow
     tab = context.new_page()
     tab.requested_urls = []
     tab.on("request", lambda request: tab.requested_urls.append(request.url))
