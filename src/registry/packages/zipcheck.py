@@ -86,6 +86,8 @@ def _check_kind(info: zipfile.ZipInfo) -> None:
         raise _reject("symbolic links are not accepted", info.filename)
     if stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR) or dos & DOS_DEVICE:
         raise _reject("special files (devices, pipes, sockets) are not accepted", info.filename)
+    if mode & (stat.S_ISUID | stat.S_ISGID):
+        raise _reject("set-user-ID and set-group-ID bits are not accepted", info.filename)
     marked_dir = stat.S_ISDIR(mode) or bool(dos & DOS_DIRECTORY)
     if marked_dir != info.is_dir() and (marked_dir or stat.S_IFMT(mode)):
         raise _reject(

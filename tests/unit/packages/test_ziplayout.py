@@ -238,6 +238,8 @@ def test_folder_attributes_must_agree_with_the_name(tmp_path: Path) -> None:
     assert "folder" in refused(tmp_path, hz.assemble([hz.config(), dos_folder])).message
     folder_with_data = hz.Member("weights/", b"payload", mode=stat.S_IFDIR | 0o755)
     assert "carries data" in refused(tmp_path, hz.assemble([hz.config(), folder_with_data])).message
+    setuid = hz.Member("run.sh", b"#!/bin/sh\n", mode=stat.S_IFREG | stat.S_ISUID | 0o755)
+    assert "set-user-ID" in refused(tmp_path, hz.assemble([hz.config(), setuid])).message
     plain_folder = hz.Member("weights/", b"", create_system=hz.MSDOS, mode=0, dos_attrs=0x10)
     assert check(tmp_path, hz.assemble([hz.config(), plain_folder])) == ["config.json"]
 
