@@ -6,10 +6,26 @@ Layers, outermost first:
 - an unprivileged user (nobody) when the interpreter is reachable by it (probed once);
 - resource limits set by `prlimit` before exec (address space, CPU seconds, file size, open
   files, processes) and a wall-clock timeout that kills the whole process group;
+- it dies with the server: see "Lifetime" below;
 - a minimal environment (no secrets, empty proxies, HF_HUB_OFFLINE=1) and a temp working dir;
 - a prelude that replaces `socket.socket` and installs a PEP 578 audit hook refusing sockets,
   subprocesses and writes outside the working directory (ctypes could bypass the hook, which is
   why the namespace, user and limits above exist).
+
+Lifetime. The run is its own session and process group. The server's wall clock kills that
+group; but a server killed outright (kill -9, OOM) runs no clean-up, so the chain also carries:
+- a parent-death signal (Linux PR_SET_PDEATHSIG) on its first process, set by util-linux
+  `setpriv --pdeathsig` before exec rather than by ctypes in a preexec_fn: a preexec_fn makes
+  CPython run the at-fork handlers in the child of a threaded server, which froze it once (see
+  `run`). The signal fires when the thread that started the run exits, which is the thread
+  blocked in its wait(), so only when the server goes;
+- coreutils `timeout` as that first process: on the parent-death SIGTERM it signals the whole
+  group and SIGKILLs it KILL_AFTER seconds later; and whatever happens to the server, it kills
+  the group at its own deadline (the run's wall clock + TIMEOUT_SLACK), so even a server that
+  died before the signal was armed leaves nothing running past that;
+- a second parent-death signal (SIGKILL) on the Python process itself, set after any change
+  of user (which clears it), so the script dies with `timeout`;
+- RLIMIT_CPU (prlimit) bounds the CPU of every process in the run, orphaned or not.
 """
 
 from __future__ import annotations
@@ -26,6 +42,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 NOBODY = 65534
+KILL_AFTER = 2  # seconds between the group's SIGTERM (the server died) and its SIGKILL
+TIMEOUT_SLACK = 5  # seconds `timeout` waits past the wall clock: the server's kill comes first
 PRELUDE = r"""
 import os, runpy, socket, sys
 _root = os.path.realpath(os.getcwd())
@@ -117,6 +135,16 @@ def _drop_privileges() -> list[str]:
     ]
 
 
+def _lifetime_argv(wall_seconds: float) -> tuple[list[str], list[str]]:
+    """The argv prefixes that tie the run to the server (see "Lifetime"): the outer one
+    starts the chain, the inner one comes right before prlimit."""
+    setpriv = str(shutil.which("setpriv"))
+    deadline = f"{wall_seconds + TIMEOUT_SLACK:g}"
+    outer = [setpriv, "--pdeathsig", "TERM", "--"]
+    watchdog = [str(shutil.which("timeout")), f"--kill-after={KILL_AFTER}", "--signal=KILL"]
+    return [*outer, *watchdog, deadline], [setpriv, "--pdeathsig", "KILL", "--"]
+
+
 def _prepare(workdir: Path, code: str, unprivileged: bool) -> None:
     """Write the script; hand the directory to nobody when the run drops privileges."""
     (workdir / "main.py").write_text(code, encoding="utf-8")
@@ -191,14 +219,18 @@ class Sandbox:
         caps = await asyncio.to_thread(self.capabilities)
         await asyncio.to_thread(_prepare, workdir, code, caps["unprivileged_user"])
         argv = [self.python, "-E", "-s", "-B", "-c", PRELUDE]
-        if shutil.which("prlimit") is None:
-            raise RuntimeError("prlimit (util-linux) is required to run sandboxed code")
-        argv = [*_prlimit_argv(self.limits, caps["unprivileged_user"]), *argv]
-        # Outermost first at run time: unshare (needs root), then drop to nobody, then prlimit.
+        missing = [tool for tool in REQUIRED_TOOLS if shutil.which(tool) is None]
+        if missing:
+            raise RuntimeError(f"{', '.join(missing)} is required to run sandboxed code")
+        outer, inner = _lifetime_argv(self.limits.wall_seconds)
+        argv = [*inner, *_prlimit_argv(self.limits, caps["unprivileged_user"]), *argv]
+        # Outermost first at run time: the parent-death signal and `timeout`, unshare (needs
+        # root), then drop to nobody, then the inner parent-death signal and prlimit.
         if caps["unprivileged_user"]:
             argv = [*_drop_privileges(), *argv]
         if caps["network_namespace"]:
             argv = [str(shutil.which("unshare")), "--net", "--", *argv]
+        argv = [*outer, *argv]
         started = time.perf_counter()
         # subprocess.Popen in a worker thread, not asyncio.create_subprocess_exec: under uvloop
         # (what `registry serve` runs) the forked child runs Python's at-fork handlers before
@@ -220,6 +252,7 @@ class Sandbox:
         )
 
 
+REQUIRED_TOOLS = ("prlimit", "setpriv", "timeout")  # util-linux and coreutils
 STDERR_NAME = ".stderr"  # in the work dir: bounded by the file-size limit, never held whole
 
 

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -132,3 +137,114 @@ def test_a_run_under_uvloop_survives_a_blocking_at_fork_handler(tmp_path: Path) 
             _ARMED.clear()
     assert not worker.is_alive(), "the sandbox hung: a child ran the at-fork handler"
     assert outcome and outcome[0].ok  # type: ignore[attr-defined]
+
+
+# --- the sandbox never outlives its server ----------------------------------------------------
+
+SERVER = """
+import asyncio, sys
+from pathlib import Path
+from registry.rating.sandbox import Sandbox, SandboxLimits
+limits = SandboxLimits(wall_seconds=float(sys.argv[3]), cpu_seconds=300)
+asyncio.run(Sandbox(limits=limits).run(Path(sys.argv[1]), sys.argv[2]))
+"""
+SLEEPER = """
+import os, signal, time
+{before}
+open("pid", "w").write(str(os.getpid()))
+time.sleep(600)
+"""
+FORKER = """
+import ctypes, os, time
+child = ctypes.CDLL(None).fork()  # past the audit hook, as hostile code could
+if child == 0:
+    open("child.pid", "w").write(str(os.getpid()))
+else:
+    open("pid", "w").write(str(os.getpid()))
+time.sleep(600)
+"""
+
+
+def running(pid: int) -> bool:
+    """Whether a process exists and has not exited (a zombie waiting to be reaped has)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live processes in a process group."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            members.append(int(entry.name))
+    return members
+
+
+def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    """Poll a condition until it holds; fail naming it after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting after {seconds} s: {what}"
+        time.sleep(0.05)
+
+
+def start_server(work: Path, code: str, wall: float = 300) -> subprocess.Popen[bytes]:
+    """A registry-like process running one sandbox run of `code` in `work`."""
+    work.mkdir()
+    return subprocess.Popen([sys.executable, "-c", SERVER, str(work), code, str(wall)])
+
+
+def sandbox_pid(work: Path, name: str = "pid") -> int:
+    """The pid the sandboxed script wrote, once it has."""
+    path = work / name
+    wait_until(lambda: path.exists() and path.read_text().isdigit(), 60, f"{name} written")
+    return int(path.read_text())
+
+
+@pytest.mark.parametrize("before", ["", "signal.signal(signal.SIGTERM, signal.SIG_IGN)"])
+def test_the_sandbox_dies_with_its_killed_server(tmp_path: Path, before: str) -> None:
+    work = tmp_path / "work"
+    server = start_server(work, SLEEPER.format(before=before))
+    try:
+        pid = sandbox_pid(work)
+        group = os.getpgid(pid)
+        assert group != os.getpgid(server.pid)  # a session of its own
+        server.kill()  # kill -9: the server runs no clean-up at all
+        server.wait()
+        wait_until(lambda: not running(pid), 30, "the sandboxed script gone")
+        wait_until(lambda: not group_members(group), 30, "its whole process group gone")
+    finally:
+        server.kill()
+        server.wait()
+
+
+def test_the_sandbox_dies_at_its_own_deadline_when_the_server_hangs(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    server = start_server(work, SLEEPER.format(before=""), wall=1)
+    try:
+        pid = sandbox_pid(work)
+        server.send_signal(signal.SIGSTOP)  # alive but frozen: its wall clock never fires
+        wait_until(lambda: not running(pid), 30, "the sandboxed script gone")
+    finally:
+        server.kill()
+        server.wait()
+
+
+async def test_a_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
+    work = tmp_path / "w"
+    work.mkdir()
+    sandbox = Sandbox(limits=SandboxLimits(wall_seconds=3, cpu_seconds=5))
+    result = await sandbox.run(work, FORKER)
+    assert result.timed_out and not result.ok
+    pids = [int((work / name).read_text()) for name in ("pid", "child.pid")]
+    # SIGKILL lands as each process is next scheduled: wait for it, briefly.
+    wait_until(lambda: not any(running(pid) for pid in pids), 30, "script and its fork gone")
