@@ -87,8 +87,9 @@ def _gc(args: argparse.Namespace, settings: Settings) -> int:
         report = asyncio.run(run())
         spool = SpoolDirectory(settings.package_tmp_dir)
         report["spool_dirs_removed"] = spool.sweep() if spool.root.is_dir() else 0
-    except (RegistryError, OSError) as exc:
-        print(f"registry: gc failed: {getattr(exc, 'message', exc)}", file=sys.stderr)
+    except Exception as exc:  # the command's edge: one clear line, not a traceback
+        detail = exc.message if isinstance(exc, RegistryError) else f"{type(exc).__name__}: {exc}"
+        print(f"registry: gc failed: {detail.splitlines()[0]}", file=sys.stderr)
         return 1
     print(json.dumps(report, sort_keys=True))
     return 0
