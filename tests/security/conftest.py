@@ -99,14 +99,15 @@ def deployment(
 @pytest.fixture
 def start_extra_server(
     deployment: Deployment, tmp_path: Path
-) -> Iterator[Callable[[], ServerProcess]]:
+) -> Iterator[Callable[..., ServerProcess]]:
     """Factory for a third process on the same database and bucket, for attacks that would
     disturb the shared two (kill -9, a login flood); stopped when the test ends."""
     started: list[ServerProcess] = []
 
-    def start() -> ServerProcess:
+    def start(**overrides: str) -> ServerProcess:
+        """Start one; keyword arguments override environment variables (REGISTRY_LOG_LEVEL=)."""
         index = len(started)
-        env = _process_env(deployment.env, tmp_path / f"spool-extra-{index}")
+        env = _process_env(deployment.env | overrides, tmp_path / f"spool-extra-{index}")
         server = ServerProcess(env, tmp_path / f"server-extra-{index}.log")
         started.append(server)
         return server

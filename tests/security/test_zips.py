@@ -111,7 +111,7 @@ def test_paths_that_leave_the_package_are_refused(
 
 
 def test_ten_thousand_entries_are_answered_in_bounded_time(
-    start_extra_server: Callable[[], ServerProcess], client: Callable[..., httpx.Client]
+    start_extra_server: Callable[..., ServerProcess], client: Callable[..., httpx.Client]
 ) -> None:
     # A process of its own: a slow answer must not keep working under the shared two.
     server = start_extra_server()
