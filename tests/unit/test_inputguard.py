@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+import json
 
-from registry.inputguard import request_line_problem
+import httpx
+import pytest
+from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
+
+from registry.inputguard import InputGuardMiddleware, request_line_problem
+from registry.rest.errors import ErrorResponse
 
 
 @pytest.mark.parametrize(
@@ -53,3 +59,28 @@ def test_refused_request_lines_name_the_part(path: bytes, query: bytes, expected
 )
 def test_ordinary_request_lines_pass(path: bytes, query: bytes) -> None:
     assert request_line_problem(path, query) is None
+
+
+async def test_the_guard_answers_json_400_and_passes_the_rest() -> None:
+    reached: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        reached.append(scope["path"])
+        await JSONResponse({"ok": True})(scope, receive, send)
+
+    transport = httpx.ASGITransport(app=InputGuardMiddleware(app))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        refused = await client.get("/users/a%00b")
+        passed = await client.get("/users/alice?page=2")
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "error": "invalid_request",
+        "message": "the request path must not contain U+0000",
+    }
+    assert passed.json() == {"ok": True}
+    assert reached == ["/users/alice"]
+
+
+def test_an_error_body_echoing_a_lone_surrogate_still_renders() -> None:
+    body = ErrorResponse({"error": "not_found", "message": "no artifact is named 'a\ud800'"}).body
+    assert json.loads(body)["message"] == "no artifact is named 'a\ud800'"
