@@ -55,14 +55,6 @@ def name_problem(text: str) -> str | None:
     return None
 
 
-def check_name_text(value: str, field: str) -> str:
-    """Return value when it may serve as a name; else a 400 naming the field."""
-    problem = name_problem(value)
-    if problem is not None:
-        raise ValidationError(f"{field} {problem}", details={"field": field})
-    return value
-
-
 def check_plain_text(value: str, field: str) -> str:
     """Return value when it holds no NUL or lone surrogate; else a 400 naming the field."""
     found = unstorable(value)
