@@ -149,6 +149,8 @@ async def test_a_failing_mirror_is_retried_then_reported(
     assert mirror[0]["status"] == "failed"
     assert mirror[0]["attempts"] == mirror[0]["max_attempts"] == 3
     assert "no longer serves" in mirror[0]["error"]
+    # Components are probed on a schedule; take a round now rather than wait for the next one.
+    await registry_app.state.services.health.refresh()
     health = await client.get("/health/components")
     assert "jobs_failed" in str(health.json())
 
