@@ -146,7 +146,9 @@ async def test_hostile_or_invalid_regex_is_400_fast(
     elapsed = time.perf_counter() - started
     assert response.status_code == 400, response.text
     assert response.json()["message"]
-    assert elapsed < 0.5
+    # Milliseconds on an idle machine; the bound only has to tell "refused up front" from
+    # "ran the pattern", with room for a loaded CI box.
+    assert elapsed < 5, elapsed
 
 
 @pytest.mark.parametrize("body", [{}, {"regex": 5}, {"regex": None}, ["a"]])

@@ -78,8 +78,10 @@ def impostor_server() -> Iterator[ThreadedServer]:
 
 @pytest.fixture(scope="session")
 def slow_server() -> Iterator[ThreadedServer]:
-    """Answers only after two seconds."""
-    with ThreadedServer(answering(200, delay=2.0)) as server:
+    """Answers only after a minute: a client that waits for it has not applied its timeout.
+
+    Far longer than the bounds the tests assert, so a loaded machine cannot blur the two."""
+    with ThreadedServer(answering(200, delay=60.0)) as server:
         yield server
 
 
