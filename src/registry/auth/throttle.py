@@ -196,10 +196,10 @@ class LoginThrottle:
             self._trusted.popitem(last=False)
 
     def clear(self) -> None:
-        """Forget every failure and trusted pair (the registry was reset)."""
+        """Forget every failure (the registry was reset). Trusted pairs stay: they knew a
+        password, and the reset's caller keeps its token too."""
         self._accounts.records.clear()
         self._addresses.records.clear()
-        self._trusted.clear()
 
 
 def client_address(host: str | None, forwarded_for: str | None, *, trust_forwarded: bool) -> str:

@@ -138,13 +138,15 @@ def test_trust_expires() -> None:
         limiter.check("admin", "10.0.0.1")
 
 
-def test_clear_forgets_everything() -> None:
+def test_clear_forgets_failures_but_keeps_trusted_pairs() -> None:
     clock = Clock()
     limiter = throttle(clock)
+    succeed(limiter, "admin", "10.0.0.2")
     for _ in range(3):
         fail(limiter, "alice", "10.0.0.1")
     limiter.clear()
     assert limiter.check("alice", "10.0.0.1") is False
+    assert limiter.check("admin", "10.0.0.2") is True
 
 
 def test_memory_is_bounded_by_capacity() -> None:
