@@ -26,7 +26,7 @@ import asyncpg
 
 from registry.config import Settings
 from registry.db.engine import Database
-from registry.search.regex import compile_untrusted
+from registry.query.regex import compile_untrusted
 from registry.search.service import (
     ArtifactSearchRequest,
     SearchService,

@@ -28,8 +28,8 @@ from registry.errors import (
     ValidationError,
 )
 from registry.ids import new_artifact_id, utcnow
+from registry.query.regex import compile_untrusted
 from registry.search.base import SearchHit, SearchIndex
-from registry.search.regex import compile_untrusted
 from registry.sources.base import SourceInfo
 
 MAX_QUERIES = 100  # queries in one POST /artifacts body

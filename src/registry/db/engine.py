@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import (
 
 from registry.db.repositories import UnitOfWork
 from registry.errors import RegistryError
-from registry.search.regex import sqlite_regexp
+from registry.query.regex import sqlite_regexp
 from registry.workers import Workers
 
 _MIGRATIONS = Path(__file__).parent / "migrations"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.db.repositories.search import ScanFilter, ScanRow, SearchRepository
-from registry.search.literals import required_literals
+from registry.query.literals import required_literals
 
 SQLITE_WINDOW = 5000  # seqs per REGEXP statement: each stays well under 100 ms at 5 KB cards
 VERIFY_WINDOW = 1000  # rows (with ~5 KB text each) fetched per literal-free verify batch

@@ -21,9 +21,9 @@ from registry.config import Settings
 from registry.db.repositories import UnitOfWork
 from registry.db.repositories.search import ScanFilter, SearchRepository, VersionRepository
 from registry.errors import PayloadTooLargeError, ValidationError
-from registry.search.regex import compile_untrusted
+from registry.query.regex import compile_untrusted
+from registry.query.versions import VersionRange, parse_range
 from registry.search.scan import scan_matching
-from registry.versions.semver import VersionRange, parse_range
 
 CURSOR_MAX_LENGTH = 512
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from registry.artifacts.events import ArtifactListener
 from registry.db.repositories.search import VersionRepository
 from registry.errors import ValidationError
-from registry.versions.semver import ParsedVersion, parse_version
+from registry.query.versions import ParsedVersion, parse_version
 
 if TYPE_CHECKING:
     from registry.db.models import ArtifactRow

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from registry.db.engine import Database
 from registry.db.repositories.search import SearchTimeoutError
 from registry.errors import ValidationError
-from registry.search.regex import compile_untrusted
+from registry.query.regex import compile_untrusted
 from registry.search.sql import SqlSearchIndex
 from tests.unit.search.conftest import artifact, load
 

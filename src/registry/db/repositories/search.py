@@ -16,8 +16,8 @@ from registry.db.models import ArtifactRow
 from registry.db.models.rating import RatingRow
 from registry.db.models.search import ArtifactVersionRow
 from registry.errors import PayloadTooLargeError
-from registry.search.literals import LiteralQuery
-from registry.versions.semver import Bounds, ParsedVersion
+from registry.query.literals import LiteralQuery
+from registry.query.versions import Bounds, ParsedVersion
 
 _QUERY_CANCELED = "57014"  # PostgreSQL: statement_timeout fired
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from registry.errors import ValidationError
-from registry.versions.semver import Bounds, parse_range, parse_version
-from registry.versions.service import versions_from_tags
+from registry.query.versions import Bounds, parse_range, parse_version
 
 
 @pytest.mark.parametrize(
@@ -62,10 +61,11 @@ def test_malformed_ranges_are_400(spec: object, problem: str) -> None:
     assert problem in caught.value.message
 
 
-def test_tags_become_versions() -> None:
-    parsed = versions_from_tags(["v1.0.0", "1.1.0", "main", "release-2", "1.2", "2.0.0-rc.1", 7])
-    assert [p.version for p in parsed] == ["1.0.0", "1.1.0", "2.0.0-rc.1"]
-    assert parsed[0].raw == "v1.0.0"
-    assert parsed[2].prerelease == "rc.1"
-    assert versions_from_tags(None) == []
-    assert parse_version("x" * 200) is None
+def test_tags_parse_as_versions_only_when_they_spell_a_triple() -> None:
+    assert [parse_version(t) for t in ["main", "release-2", "1.2", "x" * 200, ""]] == [None] * 5
+    parsed = parse_version("v1.0.0")
+    assert parsed is not None
+    assert (parsed.version, parsed.raw) == ("1.0.0", "v1.0.0")
+    rc = parse_version("2.0.0-rc.1")
+    assert rc is not None
+    assert (rc.major, rc.minor, rc.patch, rc.prerelease) == (2, 0, 0, "rc.1")

@@ -6,7 +6,7 @@ import re2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.search.literals import required_literals
+from registry.query.literals import required_literals
 
 
 def test_examples() -> None:
