@@ -26,6 +26,7 @@ import asyncpg
 
 from registry.config import Settings
 from registry.db.engine import Database
+from registry.errors import SearchTimeoutError
 from registry.query.regex import compile_untrusted
 from registry.search.service import (
     ArtifactSearchRequest,
@@ -33,7 +34,7 @@ from registry.search.service import (
     encode_cursor,
     query_fingerprint,
 )
-from registry.search.sql import SearchTimeoutError, SqlSearchIndex
+from registry.search.sql import SqlSearchIndex
 
 ROOT = Path(__file__).resolve().parents[1]
 FAMILIES = ["bert", "roberta", "gpt2", "llama", "t5", "whisper", "vit", "mistral", "phi", "qwen"]

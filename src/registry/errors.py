@@ -2,16 +2,27 @@
 
     RegistryError                      (500, "internal_error")
     ├── ValidationError                (400, "invalid_request")
-    │   └── SourceNotFoundError        (400, "source_not_found")
+    │   ├── SourceNotFoundError        (400, "source_not_found")
+    │   └── ZipRejectedError           (400, "invalid_package")
+    ├── SignInRequiredError            (401, "sign_in_required"; pages only)
+    ├── InvalidCredentialsError        (401, "invalid_credentials")
     ├── AuthenticationError            (403, "authentication_failed")
     ├── PermissionDeniedError          (403, "permission_denied"; 401 where the contract says so)
-    ├── InvalidCredentialsError        (401, "invalid_credentials")
+    ├── CsrfError                      (403, "csrf_failed"; pages only)
     ├── NotFoundError                  (404, "not_found")
     ├── ConflictError                  (409, "conflict")
+    │   └── ArtifactIdentityTakenError (409, "conflict"; type, name and URL taken)
     ├── PayloadTooLargeError           (413, "payload_too_large")
+    │   └── SearchTimeoutError         (413, "search_budget_exceeded")
+    ├── RangeNotSatisfiableError       (416, "range_not_satisfiable")
     ├── RatingDisqualifiedError        (424, "rating_disqualified")
     ├── TooManyRequestsError           (429, "too_many_requests"; carries Retry-After)
+    ├── MetricFailedError              (500, "metric_failed")
     ├── SourceUnavailableError         (502, "source_unavailable")
+    ├── DatabaseUnavailableError       (503, "database_unavailable")
+    ├── SearchUnavailableError         (503, "search_unavailable")
+    ├── ConfigurationError             (500, "configuration_error"; at start-up; a ValueError)
+    │   └── UnknownSearchBackendError  (500, "configuration_error")
     └── StorageError                   (500, "storage_error")
         ├── BlobNotFoundError          (404, "blob_not_found")
         └── BlobIntegrityError         (500, "blob_integrity")
@@ -67,6 +78,26 @@ class SourceNotFoundError(ValidationError):
     code = "source_not_found"
 
 
+class ZipRejectedError(ValidationError):
+    """The upload is not an acceptable zip package."""
+
+    code = "invalid_package"
+
+
+class SignInRequiredError(RegistryError):
+    """The page needs a signed-in user."""
+
+    status_code = 401
+    code = "sign_in_required"
+
+
+class InvalidCredentialsError(RegistryError):
+    """The user name or password is wrong."""
+
+    status_code = 401
+    code = "invalid_credentials"
+
+
 class AuthenticationError(RegistryError):
     """The token is missing, unknown, expired or used up."""
 
@@ -85,11 +116,11 @@ class PermissionDeniedError(RegistryError):
         self.status_code = status_code
 
 
-class InvalidCredentialsError(RegistryError):
-    """The user name or password is wrong."""
+class CsrfError(RegistryError):
+    """A form came without this session's CSRF token, or from another origin."""
 
-    status_code = 401
-    code = "invalid_credentials"
+    status_code = 403
+    code = "csrf_failed"
 
 
 class NotFoundError(RegistryError):
@@ -106,11 +137,41 @@ class ConflictError(RegistryError):
     code = "conflict"
 
 
+class ArtifactIdentityTakenError(ConflictError):
+    """Another artifact holds this type, name and URL (the database's unique index said so)."""
+
+    def __init__(self, artifact_type: str, name: str, url: str) -> None:
+        super().__init__(
+            f"{artifact_type} '{name}' from {url} is registered already",
+            details={"type": artifact_type, "name": name, "url": url},
+        )
+
+
 class PayloadTooLargeError(RegistryError):
     """The request or its result is larger than the registry allows."""
 
     status_code = 413
     code = "payload_too_large"
+
+
+class SearchTimeoutError(PayloadTooLargeError):
+    """A search ran past its time budget (the pattern narrows too little for the corpus)."""
+
+    code = "search_budget_exceeded"
+
+
+class RangeNotSatisfiableError(RegistryError):
+    """The requested byte range lies outside the content."""
+
+    status_code = 416
+    code = "range_not_satisfiable"
+
+
+class RatingDisqualifiedError(RegistryError):
+    """The artifact's rating does not pass the ingest gate."""
+
+    status_code = 424
+    code = "rating_disqualified"
 
 
 class TooManyRequestsError(RegistryError):
@@ -128,11 +189,11 @@ class TooManyRequestsError(RegistryError):
         return {"Retry-After": str(self.retry_after)}
 
 
-class RatingDisqualifiedError(RegistryError):
-    """The artifact's rating does not pass the ingest gate."""
+class MetricFailedError(RegistryError):
+    """At least one metric could not be computed; the message names them."""
 
-    status_code = 424
-    code = "rating_disqualified"
+    status_code = 500
+    code = "metric_failed"
 
 
 class SourceUnavailableError(RegistryError):
@@ -140,6 +201,33 @@ class SourceUnavailableError(RegistryError):
 
     status_code = 502
     code = "source_unavailable"
+
+
+class DatabaseUnavailableError(RegistryError):
+    """The metadata database could not be reached."""
+
+    status_code = 503
+    code = "database_unavailable"
+
+
+class SearchUnavailableError(RegistryError):
+    """The search index backend could not answer (e.g. OpenSearch unreachable)."""
+
+    status_code = 503
+    code = "search_unavailable"
+
+
+class ConfigurationError(RegistryError, ValueError):
+    """A setting names something this build does not have; raised at start-up only.
+
+    Also a ValueError, as the start-up failures it replaces were, so callers that caught those
+    still do."""
+
+    code = "configuration_error"
+
+
+class UnknownSearchBackendError(ConfigurationError):
+    """search_backend names no adapter this build knows."""
 
 
 class StorageError(RegistryError):

@@ -11,7 +11,7 @@ import pytest
 from starlette.applications import Starlette
 
 from registry.db.models import ArtifactRow
-from registry.db.repositories.artifacts import ArtifactIdentityTakenError
+from registry.errors import ArtifactIdentityTakenError
 from registry.ids import new_artifact_id, utcnow
 from tests.feature.conftest import HF
 from tests.unit.packages import zips

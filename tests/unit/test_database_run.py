@@ -15,12 +15,13 @@ import pytest_asyncio
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
 
-from registry.db.engine import Database, DatabaseUnavailableError
+from registry.db.engine import Database
 from registry.db.models import ArtifactRow, AuditRow, TokenRow, UserRow
 from registry.db.models.packages import PackageRow
 from registry.db.repositories.audit import append_entry
 from registry.db.repositories.packages import DownloadTarget, download_target
 from registry.db.repositories.users import consume_token
+from registry.errors import DatabaseUnavailableError
 from registry.ids import utcnow
 
 HASH = "a" * 64

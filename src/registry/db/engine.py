@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from registry.db.repositories import UnitOfWork
-from registry.errors import RegistryError
+from registry.errors import DatabaseUnavailableError
 from registry.query.regex import sqlite_regexp
 from registry.workers import Workers
 
@@ -32,13 +32,6 @@ _MIGRATION_LOCK_KEY = 461_2025
 _SQLITE_READERS = 2
 
 T = TypeVar("T")
-
-
-class DatabaseUnavailableError(RegistryError):
-    """The metadata database could not be reached."""
-
-    status_code = 503
-    code = "database_unavailable"
 
 
 def normalise_url(url: str) -> str:

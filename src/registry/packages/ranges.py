@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from registry.errors import RegistryError
+from registry.errors import RangeNotSatisfiableError
 from registry.textcheck import is_ascii_digits
-
-
-class RangeNotSatisfiableError(RegistryError):
-    """The requested byte range lies outside the content."""
-
-    status_code = 416
-    code = "range_not_satisfiable"
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:

@@ -20,9 +20,9 @@ from urllib.parse import quote
 import semver
 
 from registry.artifacts.schemas import check_name
-from registry.errors import PayloadTooLargeError, ValidationError
+from registry.errors import PayloadTooLargeError, ValidationError, ZipRejectedError
 from registry.packages.archive import file_chunks, member_chunks, remove_file, spool
-from registry.packages.zipcheck import ZipEntry, ZipLimits, ZipRejectedError, inspect_zip
+from registry.packages.zipcheck import ZipEntry, ZipLimits, inspect_zip
 from registry.sources.base import SourceFile, SourceInfo
 from registry.sources.huggingface import (
     card_license,

@@ -19,11 +19,11 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from registry.errors import PayloadTooLargeError
+from registry.errors import PayloadTooLargeError, ZipRejectedError
 from registry.packages.parts import CODE_DIRS, DATA_DIRS
-from registry.packages.ziplayout import ZipRejectedError, check_local_headers, read_end_record
+from registry.packages.ziplayout import check_local_headers, read_end_record
 
-__all__ = ["ZipEntry", "ZipLimits", "ZipRejectedError", "clean_path", "inspect_zip"]
+__all__ = ["ZipEntry", "ZipLimits", "clean_path", "inspect_zip"]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DRIVE = re.compile(r"^[A-Za-z]:")

@@ -23,7 +23,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from registry.errors import PayloadTooLargeError, ValidationError
+from registry.errors import PayloadTooLargeError, ZipRejectedError
 
 EOCD = struct.Struct(
     "<4s4H2LH"
@@ -49,12 +49,6 @@ UNSAFE_EXTRAS = {
     0x7075: "an Info-ZIP Unicode Path field (a second name for the entry)",
     0x000D: "a PKWARE Unix field (it can carry a link target or device numbers)",
 }
-
-
-class ZipRejectedError(ValidationError):
-    """The upload is not an acceptable zip package."""
-
-    code = "invalid_package"
 
 
 def _reject(message: str, entry: str | None = None) -> ZipRejectedError:

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from registry.errors import RegistryError, SourceNotFoundError, ValidationError
+from registry.errors import MetricFailedError, SourceNotFoundError, ValidationError
 from registry.rating import github_facts
 from registry.rating.facts import DatasetFacts, Facts
 from registry.rating.metrics import MEASURES
@@ -16,13 +16,6 @@ from registry.sources.base import SourceInfo
 from registry.sources.hub import SourceRegistry
 
 log = logging.getLogger("registry.rating")
-
-
-class MetricFailedError(RegistryError):
-    """At least one metric could not be computed; the message names them."""
-
-    status_code = 500
-    code = "metric_failed"
 
 
 @dataclass(slots=True)

@@ -12,11 +12,11 @@ from starlette.types import Receive, Scope, Send
 
 from registry.artifacts.schemas import artifact_of
 from registry.artifacts.service import parse_id, parse_type
-from registry.errors import ValidationError
+from registry.errors import RangeNotSatisfiableError, ValidationError
 from registry.httpserver import ZERO_COPY
 from registry.jobs.service import job_view
 from registry.packages.parts import parse_part
-from registry.packages.ranges import RangeNotSatisfiableError, parse_range
+from registry.packages.ranges import parse_range
 from registry.packages.service import Content
 from registry.packages.upload import check_declared_size, check_upload_name, check_version
 from registry.rest.support import Services, authenticate, base_url, json_response, services

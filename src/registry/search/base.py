@@ -6,14 +6,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from registry.db.repositories import UnitOfWork
-from registry.errors import RegistryError
-
-
-class SearchUnavailableError(RegistryError):
-    """The search index backend could not answer (e.g. OpenSearch unreachable)."""
-
-    status_code = 503
-    code = "search_unavailable"
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from registry.config import Settings
+from registry.errors import UnknownSearchBackendError
 from registry.search.base import SearchIndex
 from registry.search.opensearch import OpenSearchIndex
 from registry.search.sql import SqlSearchIndex
-
-
-class UnknownSearchBackendError(ValueError):
-    """search_backend names no adapter this build knows."""
 
 
 def build_search_index(settings: Settings) -> SearchIndex:

@@ -16,9 +16,10 @@ from opensearchpy.exceptions import OpenSearchException
 
 from registry.artifacts.events import ArtifactListener
 from registry.db.repositories import UnitOfWork
-from registry.db.repositories.search import SearchRepository, SearchTimeoutError
+from registry.db.repositories.search import SearchRepository
+from registry.errors import SearchTimeoutError, SearchUnavailableError
 from registry.query.literals import LiteralQuery, required_literals
-from registry.search.base import SearchHit, SearchUnavailableError
+from registry.search.base import SearchHit
 
 if TYPE_CHECKING:
     from registry.db.engine import Database

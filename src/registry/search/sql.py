@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from registry.db.repositories import UnitOfWork
-from registry.db.repositories.search import ScanFilter, SearchRepository, SearchTimeoutError
+from registry.db.repositories.search import ScanFilter, SearchRepository
+from registry.errors import SearchTimeoutError
 from registry.search.base import SearchHit
 from registry.search.scan import scan_matching
 
-__all__ = ["SearchTimeoutError", "SqlSearchIndex"]
+__all__ = ["SqlSearchIndex"]
 
 
 def budget_message(budget_seconds: float) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from registry.config import Settings
+from registry.errors import ConfigurationError
 from registry.storage.base import BlobStore
 from registry.storage.local import LocalBlobStore
 from registry.storage.memory import MemoryBlobStore
@@ -44,7 +45,7 @@ def build_blob_store(settings: Settings) -> BlobStore:
         build = BACKENDS[settings.blob_backend]
     except KeyError:
         allowed = ", ".join(sorted(BACKENDS))
-        raise ValueError(
+        raise ConfigurationError(
             f"unknown blob backend {settings.blob_backend!r}; choose one of: {allowed}"
         ) from None
     return build(settings)

@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from registry.artifacts.schemas import ArtifactType
 from registry.auth.schemas import Permission, Principal
-from registry.errors import PermissionDeniedError, RegistryError
+from registry.errors import CsrfError, PermissionDeniedError, RegistryError, SignInRequiredError
 from registry.rest.support import Services, services
 from registry.textcheck import check_plain_text
 from registry.web.service import WebSession
@@ -29,20 +29,6 @@ SESSION_COOKIE = "registry_session"
 # token instead (a SameSite=Strict, HttpOnly cookie that the form must echo).
 LOGIN_CSRF_COOKIE = "registry_login_csrf"
 FORM_FIELDS_CAP = 64
-
-
-class SignInRequiredError(RegistryError):
-    """The page needs a signed-in user."""
-
-    status_code = 401
-    code = "sign_in_required"
-
-
-class CsrfError(RegistryError):
-    """A form came without this session's CSRF token, or from another origin."""
-
-    status_code = 403
-    code = "csrf_failed"
 
 
 @dataclass(slots=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from registry.errors import PayloadTooLargeError
+from registry.errors import PayloadTooLargeError, ZipRejectedError
 from registry.packages.archive import build_zip, spool
 from registry.packages.upload import (
     BlobPins,
@@ -18,7 +18,7 @@ from registry.packages.upload import (
     discard_blobs,
     stage_upload,
 )
-from registry.packages.zipcheck import ZipLimits, ZipRejectedError
+from registry.packages.zipcheck import ZipLimits
 from registry.storage.local import LocalBlobStore
 from tests.unit.packages import zips
 

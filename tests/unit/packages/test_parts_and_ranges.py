@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from registry.errors import ValidationError
+from registry.errors import RangeNotSatisfiableError, ValidationError
 from registry.packages.parts import Part, parse_part, part_of
-from registry.packages.ranges import RangeNotSatisfiableError, parse_range
+from registry.packages.ranges import parse_range
 
 
 @pytest.mark.parametrize(

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from registry.errors import StorageError
+from registry.errors import StorageError, ZipRejectedError
 from registry.packages.spool import LOCK_NAME, SpoolDirectory
 from registry.packages.upload import BlobPins, stage_upload
-from registry.packages.zipcheck import ZipLimits, ZipRejectedError
+from registry.packages.zipcheck import ZipLimits
 from registry.storage.base import BlobInfo
 from registry.storage.memory import MemoryBlobStore
 from tests.unit.packages import zips

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from registry.errors import PayloadTooLargeError
-from registry.packages.zipcheck import ZipLimits, ZipRejectedError, clean_path, inspect_zip
+from registry.errors import PayloadTooLargeError, ZipRejectedError
+from registry.packages.zipcheck import ZipLimits, clean_path, inspect_zip
 from tests.unit.packages import zips
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from registry.errors import PayloadTooLargeError
-from registry.packages.zipcheck import ZipLimits, ZipRejectedError, inspect_zip
+from registry.errors import PayloadTooLargeError, ZipRejectedError
+from registry.packages.zipcheck import ZipLimits, inspect_zip
 from tests.fixtures import hostile_zips as hz
 
 

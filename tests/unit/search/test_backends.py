@@ -7,11 +7,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from registry.db.engine import Database
-from registry.db.repositories.search import SearchTimeoutError
-from registry.errors import ValidationError
+from registry.errors import SearchTimeoutError, ValidationError
 from registry.query.regex import compile_untrusted
 from registry.search.sql import SqlSearchIndex
-from tests.unit.search.conftest import artifact, load
+from tests.fixtures.search_index import artifact, load
 
 ALPHABET = "abcKks-. \n"
 # Patterns built from a safe alphabet: literals, classes, optional parts, alternations, anchors,

@@ -15,14 +15,13 @@ from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 
 from registry.config import Settings
 from registry.db.engine import Database
-from registry.db.repositories.search import SearchTimeoutError
+from registry.errors import SearchTimeoutError, SearchUnavailableError, UnknownSearchBackendError
 from registry.query.literals import required_literals
 from registry.query.regex import compile_untrusted
-from registry.search.base import SearchUnavailableError
-from registry.search.factory import UnknownSearchBackendError, build_search_index
+from registry.search.factory import build_search_index
 from registry.search.opensearch import OpenSearchIndex, OpenSearchListener, candidate_query
 from registry.search.sql import SqlSearchIndex
-from tests.unit.search.conftest import OPENSEARCH_URL, artifact, load
+from tests.fixtures.search_index import OPENSEARCH_URL, artifact, load
 
 
 class Transport:

@@ -14,7 +14,7 @@ from sqlmodel import col
 
 from registry.db.models import IDENTITY_INDEX, ArtifactRow
 from registry.db.models.search import ArtifactSeqBucketRow
-from registry.errors import ConflictError
+from registry.errors import ArtifactIdentityTakenError
 
 SEQ_BUCKET = 1024  # seqs per counted bucket: an offset page skips fewer rows than this
 
@@ -31,16 +31,6 @@ TextRow = tuple[int, str, str, str, str]
 
 def _summaries(result: Any) -> list[SummaryRow]:
     return [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in result.all()]
-
-
-class ArtifactIdentityTakenError(ConflictError):
-    """Another artifact holds this type, name and URL (the database's unique index said so)."""
-
-    def __init__(self, artifact_type: str, name: str, url: str) -> None:
-        super().__init__(
-            f"{artifact_type} '{name}' from {url} is registered already",
-            details={"type": artifact_type, "name": name, "url": url},
-        )
 
 
 def _identity_violation(exc: IntegrityError) -> bool:

@@ -15,17 +15,11 @@ from sqlmodel import col
 from registry.db.models import ArtifactRow
 from registry.db.models.rating import RatingRow
 from registry.db.models.search import ArtifactVersionRow
-from registry.errors import PayloadTooLargeError
+from registry.errors import SearchTimeoutError
 from registry.query.literals import LiteralQuery
 from registry.query.versions import Bounds, ParsedVersion
 
 _QUERY_CANCELED = "57014"  # PostgreSQL: statement_timeout fired
-
-
-class SearchTimeoutError(PayloadTooLargeError):
-    """A search ran past its time budget (the pattern narrows too little for the corpus)."""
-
-    code = "search_budget_exceeded"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,11 +8,10 @@ from urllib.parse import urlsplit
 from starlette.responses import Response
 
 from registry.auth.throttle import client_address
-from registry.errors import InvalidCredentialsError, TooManyRequestsError
+from registry.errors import CsrfError, InvalidCredentialsError, TooManyRequestsError
 from registry.web.context import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
-    CsrfError,
     Page,
     check_origin,
     field,
