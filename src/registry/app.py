@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         audit = AuditService()
         auth = AuthService(settings)
         jobs = JobService(db, concurrency=settings.job_workers)
-        artifacts = ArtifactService(settings, sources, search, audit)
+        artifacts = ArtifactService(settings, sources, audit)
         packages = PackageService(settings, db, blobs, artifacts, jobs)
         await packages.start()
         collector = BlobCollector(
@@ -120,7 +120,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             lineage=LineageFeature(
                 LineageService(), LicenseService(sources, Policy(settings.license_policy))
             ),
-            search=SearchService(settings),
+            search=SearchService(settings, search),
         )
         svc.artifacts.add_listener(JobsArtifactListener())
         svc.artifacts.add_listener(VersionsListener())

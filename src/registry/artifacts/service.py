@@ -1,4 +1,4 @@
-"""Artifacts: register from a source, read, update, delete, enumerate, search by name or regex."""
+"""Artifacts: register from a source, read, update, delete, enumerate, look up by name."""
 
 from __future__ import annotations
 
@@ -28,12 +28,10 @@ from registry.errors import (
     ValidationError,
 )
 from registry.ids import new_artifact_id, utcnow
-from registry.query.regex import compile_untrusted
-from registry.search.base import SearchHit, SearchIndex
 from registry.sources.base import SourceInfo
 
 MAX_QUERIES = 100  # queries in one POST /artifacts body
-REGEX_RESULT_CAP = 1000
+NAME_RESULT_CAP = 1000  # artifacts one by-name lookup returns
 CONFUSION_AUDIT_CAP = 5000  # newest models compared pairwise by the confusion audit
 
 
@@ -84,12 +82,9 @@ def parse_id(value: str) -> str:
 class ArtifactService:
     """Business rules for artifacts; transports call it, repositories store for it."""
 
-    def __init__(
-        self, settings: Settings, sources: SourceFetcher, search: SearchIndex, audit: AuditService
-    ) -> None:
+    def __init__(self, settings: Settings, sources: SourceFetcher, audit: AuditService) -> None:
         self.settings = settings
         self.sources = sources
-        self.search = search
         self.audit = audit
         self.listeners: list[ArtifactListener] = []
 
@@ -272,19 +267,10 @@ class ArtifactService:
             raise ValidationError('the name "*" is reserved for enumeration; use POST /artifacts')
         if not name or len(name) > self.settings.name_max_length:
             raise ValidationError(f"name must be 1-{self.settings.name_max_length} characters")
-        rows = await uow.artifacts.by_name(name, REGEX_RESULT_CAP)
+        rows = await uow.artifacts.by_name(name, NAME_RESULT_CAP)
         if not rows:
             raise NotFoundError(f"no artifact is named '{name}'")
         return rows
-
-    async def by_regex(self, uow: UnitOfWork, pattern_text: str) -> list[SearchHit]:
-        """Artifacts whose name or card/README matches the pattern, or 404."""
-        pattern = compile_untrusted(pattern_text, max_length=self.settings.regex_max_length)
-        budget = self.settings.search_budget_seconds
-        hits = await self.search.regex(uow, pattern, limit=REGEX_RESULT_CAP, budget_seconds=budget)
-        if not hits:
-            raise NotFoundError("no artifact matches this regex")
-        return hits
 
     async def confusion_audit(self, uow: UnitOfWork) -> list[dict[str, Any]]:
         """Models that look like typosquats or namespace confusions of established models."""

@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import semver
-
 from registry.artifacts.schemas import check_name
 from registry.errors import PayloadTooLargeError, ValidationError, ZipRejectedError
 from registry.packages.archive import file_chunks, member_chunks, remove_file, spool
 from registry.packages.zipcheck import ZipEntry, ZipLimits, inspect_zip
+from registry.query.versions import is_semver
 from registry.sources.base import SourceFile, SourceInfo
 from registry.sources.huggingface import (
     card_license,
@@ -44,7 +43,7 @@ def check_version(version: str | None) -> str:
     """Validate a semantic version (semver 2.0.0); 400 naming the problem."""
     if not version:
         raise ValidationError("the `version` query parameter is required (semver, e.g. 1.0.0)")
-    if len(version) > 256 or not semver.Version.is_valid(version):
+    if len(version) > 256 or not is_semver(version):
         raise ValidationError(f"version '{version[:64]}' is not a semantic version (e.g. 1.2.3)")
     return version
 

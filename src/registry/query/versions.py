@@ -75,6 +75,19 @@ class VersionRange:
         return out
 
 
+def is_semver(text: str) -> bool:
+    """Tell whether text is exactly a SemVer 2.0.0 version (`1.2.3-rc.1+build.5`, no `v`)."""
+    # node-semver's strict parse still strips whitespace and takes a leading `v` and non-ASCII
+    # digits; the spec (and upload's contract) takes none of them.
+    if not text.isascii() or not text[:1].isdigit() or text != text.strip():
+        return False
+    try:
+        nodesemver.make_semver(text, loose=False)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 def parse_version(text: str) -> ParsedVersion | None:
     """Parse a tag or version (`v1.2.3`, `1.2.3-rc.1`); None when it is not semver."""
     if not text or len(text) > MAX_VERSION_LENGTH or not _TAG.match(text.strip()):

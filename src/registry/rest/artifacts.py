@@ -123,7 +123,7 @@ async def by_regex(request: Request) -> Response:
     body = parse_model(ArtifactRegEx, await read_json(request))
     svc = services(request)
     async with svc.db.unit_of_work() as uow:
-        hits = await svc.artifacts.by_regex(uow, body.regex)
+        hits = await svc.search.by_regex(uow, body.regex)
     return json_response([{"name": h.name, "id": h.id, "type": h.type} for h in hits])
 
 

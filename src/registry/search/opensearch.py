@@ -16,10 +16,11 @@ from opensearchpy.exceptions import OpenSearchException
 
 from registry.artifacts.events import ArtifactListener
 from registry.db.repositories import UnitOfWork
-from registry.db.repositories.search import SearchRepository
+from registry.db.repositories.search import ScanFilter, SearchRepository
 from registry.errors import SearchTimeoutError, SearchUnavailableError
 from registry.query.literals import LiteralQuery, required_literals
-from registry.search.base import SearchHit
+from registry.search.base import ScanOutcome, SearchHit
+from registry.search.scan import scan_matching
 
 if TYPE_CHECKING:
     from registry.db.engine import Database
@@ -127,6 +128,30 @@ class OpenSearchIndex:
             if len(seqs) < BATCH:
                 return hits
             after = seqs[-1]
+
+    async def scan(
+        self,
+        uow: UnitOfWork,
+        where: ScanFilter,
+        pattern: Any | None,
+        *,
+        after: int,
+        limit: int,
+        budget_seconds: float,
+    ) -> ScanOutcome:
+        """Filtered rows after `after` in seq order, scanned in the database itself.
+
+        Versions and trust live only in the database, and the SQL plans (REGEXP, pg_trgm) page
+        on seq as the extension's cursors need, so the index serves plain regex lookups only.
+        """
+        return await scan_matching(
+            SearchRepository(uow.session),
+            where,
+            pattern,
+            after=after,
+            limit=limit,
+            budget_seconds=budget_seconds,
+        )
 
     async def _candidates(self, query: dict[str, Any], after: int, remaining: float) -> list[int]:
         body = {

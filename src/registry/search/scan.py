@@ -13,26 +13,16 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from registry.db.repositories.search import ScanFilter, ScanRow, SearchRepository
 from registry.query.literals import required_literals
+from registry.search.base import ScanOutcome
 
 SQLITE_WINDOW = 5000  # seqs per REGEXP statement: each stays well under 100 ms at 5 KB cards
 VERIFY_WINDOW = 1000  # rows (with ~5 KB text each) fetched per literal-free verify batch
 LITERAL_BATCH = 2000  # most candidate rows (with ~5 KB text each) per trigram-prefiltered batch
 LITERAL_WINDOW = 65536  # seqs in the first trigram-prefiltered window; each next one is 4x
-
-
-@dataclass(slots=True)
-class ScanOutcome:
-    """Rows found, where to resume, and why the scan stopped."""
-
-    rows: list[ScanRow]
-    resume_after: int
-    complete: bool
-    budget_exhausted: bool = False
 
 
 async def scan_matching(

@@ -19,13 +19,14 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from registry.artifacts.schemas import ArtifactType
 from registry.config import Settings
 from registry.db.repositories import UnitOfWork
-from registry.db.repositories.search import ScanFilter, SearchRepository, VersionRepository
-from registry.errors import PayloadTooLargeError, ValidationError
+from registry.db.repositories.search import ScanFilter, VersionRepository
+from registry.errors import NotFoundError, PayloadTooLargeError, ValidationError
 from registry.query.regex import compile_untrusted
 from registry.query.versions import VersionRange, parse_range
-from registry.search.scan import scan_matching
+from registry.search.base import SearchHit, SearchIndex
 
 CURSOR_MAX_LENGTH = 512
+REGEX_RESULT_CAP = 1000  # hits of one POST /artifact/byRegEx
 
 
 class ArtifactSearchRequest(BaseModel):
@@ -103,10 +104,20 @@ def decode_cursor(cursor: str, fingerprint: str) -> int:
 
 
 class SearchService:
-    """Runs the search extension over the metadata database within a time budget."""
+    """Regex lookups and the search extension, through the SearchIndex port within a budget."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, index: SearchIndex) -> None:
         self.settings = settings
+        self.index = index
+
+    async def by_regex(self, uow: UnitOfWork, pattern_text: str) -> list[SearchHit]:
+        """Artifacts whose name or card/README matches the pattern, or 404."""
+        pattern = compile_untrusted(pattern_text, max_length=self.settings.regex_max_length)
+        budget = self.settings.search_budget_seconds
+        hits = await self.index.regex(uow, pattern, limit=REGEX_RESULT_CAP, budget_seconds=budget)
+        if not hits:
+            raise NotFoundError("no artifact matches this regex")
+        return hits
 
     def page_size(self, limit: int | None) -> int:
         """The page size asked for, checked against the cap (413) and the minimum (400)."""
@@ -137,12 +148,11 @@ class SearchService:
             trust=request.trust,
         )
         deadline = time.monotonic() + self.settings.search_budget_seconds
-        repo = SearchRepository(uow.session)
         versions = VersionRepository(uow.session)
         page = SearchPage()
         while True:
-            outcome = await scan_matching(
-                repo,
+            outcome = await self.index.scan(
+                uow,
                 base,
                 pattern,
                 after=after,

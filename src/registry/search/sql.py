@@ -7,7 +7,7 @@ from typing import Any
 from registry.db.repositories import UnitOfWork
 from registry.db.repositories.search import ScanFilter, SearchRepository
 from registry.errors import SearchTimeoutError
-from registry.search.base import SearchHit
+from registry.search.base import ScanOutcome, SearchHit
 from registry.search.scan import scan_matching
 
 __all__ = ["SqlSearchIndex"]
@@ -30,17 +30,32 @@ class SqlSearchIndex:
         self, uow: UnitOfWork, pattern: Any, *, limit: int, budget_seconds: float
     ) -> list[SearchHit]:
         """Hits in registration order; SearchTimeoutError when the budget runs out first."""
-        outcome = await scan_matching(
-            SearchRepository(uow.session),
-            ScanFilter(),
-            pattern,
-            after=0,
-            limit=limit,
-            budget_seconds=budget_seconds,
+        outcome = await self.scan(
+            uow, ScanFilter(), pattern, after=0, limit=limit, budget_seconds=budget_seconds
         )
         if outcome.budget_exhausted:
             raise SearchTimeoutError(budget_message(budget_seconds))
         return [SearchHit(seq, id_, name, type_) for seq, id_, name, type_, _ in outcome.rows]
+
+    async def scan(
+        self,
+        uow: UnitOfWork,
+        where: ScanFilter,
+        pattern: Any | None,
+        *,
+        after: int,
+        limit: int,
+        budget_seconds: float,
+    ) -> ScanOutcome:
+        """Filtered rows after `after` in seq order, planned per dialect (see search.scan)."""
+        return await scan_matching(
+            SearchRepository(uow.session),
+            where,
+            pattern,
+            after=after,
+            limit=limit,
+            budget_seconds=budget_seconds,
+        )
 
     async def check(self, uow: UnitOfWork) -> None:
         """The SQL index is the database itself; a trivial query proves it answers."""

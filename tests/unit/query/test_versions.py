@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from registry.errors import ValidationError
-from registry.query.versions import Bounds, parse_range, parse_version
+from registry.query.versions import Bounds, is_semver, parse_range, parse_version
 
 
 @pytest.mark.parametrize(
@@ -69,3 +69,23 @@ def test_tags_parse_as_versions_only_when_they_spell_a_triple() -> None:
     rc = parse_version("2.0.0-rc.1")
     assert rc is not None
     assert (rc.major, rc.minor, rc.patch, rc.prerelease) == (2, 0, 0, "rc.1")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1.2.3", "0.0.0", "1.2.3-rc.1+build.5", "1.2.3-0a", "1.2.3--", "1.2.3+00", "10.20.30-x-y"],
+)
+def test_strict_semver_accepts_what_the_spec_does(text: str) -> None:
+    assert is_semver(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    # node-semver alone would take the `v`, `=`, padding, newline and Arabic-Indic digit cases.
+    [
+        *("v1.2.3", "=1.2.3", " 1.2.3", "1.2.3 ", "1.2.3\n", "\u0661.2.3", "1.2.3-\u0661"),
+        *("01.2.3", "1.2.03", "1.2.3-01", "1.2", "1.2.3.4", "1.2.3-", "1.2.3+", "1.2.3-a..b", ""),
+    ],
+)
+def test_strict_semver_refuses_what_the_spec_does(text: str) -> None:
+    assert not is_semver(text)

@@ -7,7 +7,7 @@ import pytest
 
 from registry.db.engine import Database
 from registry.db.repositories.artifacts import SEQ_BUCKET
-from tests.unit.search.conftest import artifact, load
+from tests.fixtures.search_index import artifact, load
 
 TYPES = ("model", "dataset", "code")
 CONDITIONS = {

@@ -8,7 +8,7 @@ from registry.db.engine import Database
 from registry.db.repositories.search import VersionRepository
 from registry.errors import ValidationError
 from registry.versions.service import VersionsListener, record_version
-from tests.unit.search.conftest import artifact, load
+from tests.fixtures.search_index import artifact, load
 
 
 async def test_uploads_and_tags_keep_separate_sources(db: Database) -> None:

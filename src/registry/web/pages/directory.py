@@ -130,7 +130,7 @@ async def directory(current: Page) -> Response:
                     empty_reason = f"No {query.type} artifacts are registered yet."
             else:
                 if query.mode == "regex":
-                    hits = await svc.artifacts.by_regex(uow, query.q)
+                    hits = await svc.search.by_regex(uow, query.q)
                     found = [(h.id, h.name, h.type) for h in hits]
                 else:
                     named = await svc.artifacts.by_name(uow, query.q)
