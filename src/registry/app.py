@@ -98,7 +98,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         auth = AuthService(settings)
         jobs = JobService(db, concurrency=settings.job_workers)
         artifacts = ArtifactService(settings, sources, audit)
-        packages = PackageService(settings, db, blobs, artifacts, jobs)
+        packages = PackageService(
+            settings, db, blobs, artifacts, jobs, hub=sources.huggingface, archives=sources.github
+        )
         await packages.start()
         collector = BlobCollector(
             db, blobs, grace_seconds=settings.blob_gc_grace_seconds, pins=packages.pins

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from registry.errors import NotFoundError, SourceNotFoundError, ValidationError
 from registry.licenses.rules import Policy, Verdict, evaluate
-from registry.sources.github import GitHubSource
+from registry.sources.base import CodeHost
 from registry.sources.urls import ParsedSource
 
 
@@ -23,7 +23,10 @@ class SimpleLicenseCheckRequest(BaseModel):
 class GitHubLicenses(Protocol):
     """What the check needs from the sources: URL parsing and the GitHub adapter."""
 
-    github: GitHubSource
+    @property
+    def github(self) -> CodeHost:
+        """The GitHub adapter."""
+        ...
 
     def parse(self, url: str) -> ParsedSource:
         """Classify a URL; ValidationError when unusable."""

@@ -53,6 +53,7 @@ from registry.packages.upload import (
     upload_url,
 )
 from registry.packages.zipcheck import ZipLimits
+from registry.sources.base import CodeArchives, HubFiles
 from registry.storage.base import BlobStore
 
 HUB_KINDS = frozenset({"hf_model", "hf_dataset"})
@@ -131,6 +132,9 @@ class PackageService:
         artifacts: ArtifactService,
         jobs: JobService,
         dependencies: DependencyLookup | None = None,
+        *,
+        hub: HubFiles,
+        archives: CodeArchives,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -138,14 +142,7 @@ class PackageService:
         self.artifacts = artifacts
         self.jobs = jobs
         self.dependencies: DependencyLookup = dependencies or NoDependencies()
-        self.fetcher = SourceFetcher(
-            blobs,
-            settings.hf_endpoint,
-            settings.github_api_url,
-            hf_token=settings.hf_token,
-            github_token=settings.github_token,
-            timeout=settings.mirror_read_timeout_seconds,
-        )
+        self.fetcher = SourceFetcher(blobs, hub, archives)
         self.limits = ZipLimits(
             max_entries=settings.package_max_entries,
             max_uncompressed_bytes=settings.package_max_uncompressed_bytes,
@@ -454,8 +451,7 @@ class PackageService:
         return stored if stored else row.size_bytes
 
     async def close(self) -> None:
-        """Release the source HTTP client and remove this process's spool directory."""
-        await self.fetcher.close()
+        """Remove this process's spool directory (the source adapters own their clients)."""
         await asyncio.to_thread(self.spool.close)
 
 

@@ -1,6 +1,7 @@
 """The Python demo code of a model card, and the registry's automatic repairs of it.
 
-Pure text handling: nothing here runs code (the sandbox does that).
+Pure text handling: nothing here runs code (the sandbox does that). The blocks themselves come
+from the one card parser, registry.sources.cards.
 """
 
 from __future__ import annotations
@@ -8,12 +9,8 @@ from __future__ import annotations
 import re
 import textwrap
 
-# ```python / ```py / ```py3 fenced blocks (also ~~~); unlabelled blocks are not assumed Python.
-FENCE = re.compile(
-    r"^[ \t]*(?P<fence>```|~~~)[ \t]*(?:python3?|py3?)\b[^\n]*\n"
-    r"(?P<body>.*?)^[ \t]*(?P=fence)[ \t]*$",
-    re.M | re.S | re.I,
-)
+from registry.sources.cards import python_blocks
+
 NOTEBOOK_LINE = re.compile(r"^\s*[!%]")
 PROMPT = re.compile(r"^(\s*)(>>>|\.\.\.)( |$)")
 # Modules a card often uses without importing, and the import the repair adds.
@@ -36,8 +33,7 @@ MAX_CODE_CHARS = 64 * 1024
 
 def extract(card_text: str) -> list[str]:
     """The card's non-empty Python blocks, in order (empty when it has none)."""
-    blocks = [m.group("body") for m in FENCE.finditer(card_text)]
-    return [b for b in blocks if b.strip()]
+    return python_blocks(card_text)
 
 
 def join(blocks: list[str]) -> str:

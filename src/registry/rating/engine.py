@@ -12,8 +12,7 @@ from registry.errors import MetricFailedError, SourceNotFoundError, ValidationEr
 from registry.rating import github_facts
 from registry.rating.facts import DatasetFacts, Facts
 from registry.rating.metrics import MEASURES
-from registry.sources.base import SourceInfo
-from registry.sources.hub import SourceRegistry
+from registry.sources.base import SourceInfo, Sources
 
 log = logging.getLogger("registry.rating")
 
@@ -40,7 +39,7 @@ def category_of(info: SourceInfo) -> str:
 class RatingEngine:
     """Builds Facts over the sources and runs the metrics."""
 
-    def __init__(self, sources: SourceRegistry, datasets_registered: Any) -> None:
+    def __init__(self, sources: Sources, datasets_registered: Any) -> None:
         self.sources = sources
         # async (refs) -> {ref: ArtifactRow}: datasets the registry holds already (no network)
         self.datasets_registered = datasets_registered
@@ -84,7 +83,7 @@ class RatingEngine:
 
     def facts(self, name: str, info: SourceInfo, parent_scores: list[float] | None) -> Facts:
         """Facts for one rating, wired to the GitHub source and the dataset lookup."""
-        github = self.sources.github
+        github = self.sources.github  # read per rating: the adapter may be swapped (tests)
         return Facts(
             name,
             info,

@@ -10,7 +10,8 @@ from typing import Any
 
 from registry.errors import SourceNotFoundError, ValidationError
 from registry.rating.facts import CodeStats, RepoFacts, ReviewSample
-from registry.sources.github import GitHubSource, split_repo_id
+from registry.sources.base import CodeHost
+from registry.sources.github import split_repo_id
 
 # Reviewedness samples the most recent merged pull requests: GitHub answers 2 requests per pull
 # (reviews, files), so the sample bounds the cost of a huge history to ~1 + 2*40 requests.
@@ -36,7 +37,7 @@ def is_code_file(path: str) -> bool:
     return PurePosixPath(path.lower()).suffix not in BINARY_SUFFIXES
 
 
-async def load_repo(github: GitHubSource, repo_id: str) -> RepoFacts | None:
+async def load_repo(github: CodeHost, repo_id: str) -> RepoFacts | None:
     """Fetch the repository and its contributors; None when it does not exist."""
     try:
         owner, repo = split_repo_id(repo_id)
@@ -64,15 +65,13 @@ def _added_code_lines(files: Any) -> int:
     )
 
 
-async def load_review_sample(github: GitHubSource, repo: RepoFacts) -> ReviewSample:
+async def load_review_sample(github: CodeHost, repo: RepoFacts) -> ReviewSample:
     """Sample the most recent merged pull requests: approved vs all added code lines."""
     owner, name = split_repo_id(repo.repo_id)
     merged: list[int] = []
     truncated = False
     for page in range(1, PULL_PAGES + 1):
-        params = {"state": "closed", "per_page": 100, "page": page, "sort": "created"}
-        params["direction"] = "desc"
-        pulls = await github.repo_json(owner, name, "/pulls", params)
+        pulls = await github.closed_pulls(owner, name, page)
         if not isinstance(pulls, list):
             break
         merged += [int(p["number"]) for p in pulls if isinstance(p, dict) and p.get("merged_at")]
@@ -87,10 +86,8 @@ async def load_review_sample(github: GitHubSource, repo: RepoFacts) -> ReviewSam
 
     async def one(number: int) -> tuple[bool, int]:
         reviews, files = await asyncio.gather(
-            github.repo_json(owner, name, f"/pulls/{number}/reviews", {"per_page": 100}),
-            github.repo_json(
-                owner, name, f"/pulls/{number}/files", {"per_page": MAX_FILES_PER_PULL}
-            ),
+            github.pull_reviews(owner, name, number),
+            github.pull_files(owner, name, number, MAX_FILES_PER_PULL),
         )
         return _approved(reviews), _added_code_lines(files)
 
@@ -165,7 +162,7 @@ def code_stats(archive: bytes | None) -> CodeStats:
     return stats
 
 
-async def load_code_stats(github: GitHubSource, repo: RepoFacts) -> CodeStats:
+async def load_code_stats(github: CodeHost, repo: RepoFacts) -> CodeStats:
     """Download the default branch's archive (bounded) and compute its code statistics."""
     owner, name = split_repo_id(repo.repo_id)
     archive = await github.zipball(owner, name, ZIP_MAX_BYTES)

@@ -2,7 +2,8 @@
 
 1 when it runs unchanged, 0.5 when it runs after the automatic repairs (card_code.repair),
 0 when the card has no Python code or it fails either way. The model's small files are copied
-into the working directory first, and hub ids in the code point at that copy after repair.
+into the working directory first (pick_files chooses them; the hub adapter downloads them), and
+hub ids in the code point at that copy after repair.
 """
 
 from __future__ import annotations
@@ -13,9 +14,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
-
-import httpx
-from huggingface_hub import hf_hub_url
 
 from registry.rating.card_code import extract, join, repair
 from registry.rating.sandbox import RunResult, Sandbox
@@ -61,30 +59,6 @@ def pick_files(files: list[dict[str, Any]]) -> list[tuple[str, Path]]:
         chosen.append((str(entry["path"]), local))
         total += size
     return chosen
-
-
-async def download_hub_files(
-    client: httpx.AsyncClient,
-    endpoint: str,
-    repo_id: str,
-    revision: str,
-    files: list[dict[str, Any]],
-    dest: Path,
-) -> None:
-    """Copy the model's small files from the hub (or the fake hub) into dest."""
-
-    async def one(path: str, local: Path) -> None:
-        url = hf_hub_url(repo_id, path, revision=revision, endpoint=endpoint)
-        target = dest / local
-        target.parent.mkdir(parents=True, exist_ok=True)
-        async with client.stream("GET", url) as response:
-            if response.status_code != 200:
-                return  # a missing file only makes the demo more likely to fail
-            with target.open("wb") as handle:
-                async for chunk in response.aiter_bytes():
-                    handle.write(chunk)
-
-    await asyncio.gather(*(one(path, local) for path, local in pick_files(files)))
 
 
 def _why(result: RunResult, seconds: float) -> str:

@@ -10,9 +10,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol
-
-import httpx
 
 from registry.artifacts.schemas import ArtifactType
 from registry.audit.service import AuditService
@@ -30,8 +29,7 @@ from registry.rating import reproducibility, trust
 from registry.rating.engine import Computed, RatingEngine
 from registry.rating.metrics import tree
 from registry.rating.sandbox import Sandbox, SandboxLimits
-from registry.sources.base import SourceFile, SourceInfo
-from registry.sources.hub import SourceRegistry
+from registry.sources.base import SourceFile, SourceInfo, Sources
 
 log = logging.getLogger("registry.rating")
 JOB_KIND = "reproducibility"
@@ -88,7 +86,7 @@ class RatingService:
         self,
         settings: Settings,
         db: Database,
-        sources: SourceRegistry,
+        sources: Sources,
         audit: AuditService,
         jobs: JobService,
         parents: ParentLookup | None = None,
@@ -262,23 +260,13 @@ class RatingService:
         await repo.serialize_settling()
         await (repo.delete_all() if artifact_id is None else repo.delete(artifact_id))
 
-    async def _provide_files(self, artifact: ArtifactRow, dest: Any) -> None:
+    async def _provide_files(self, artifact: ArtifactRow, dest: Path) -> None:
         if artifact.source_kind != "hf_model" or not artifact.commit_sha:
             return
-        headers = (
-            {"authorization": f"Bearer {self.settings.hf_token}"} if self.settings.hf_token else {}
+        files = reproducibility.pick_files(list(artifact.files))
+        await self.sources.huggingface.download(
+            artifact.source_ref, artifact.commit_sha, files, dest
         )
-        async with httpx.AsyncClient(
-            headers=headers, timeout=self.settings.source_timeout_seconds, follow_redirects=True
-        ) as client:
-            await reproducibility.download_hub_files(
-                client,
-                self.settings.hf_endpoint,
-                artifact.source_ref,
-                artifact.commit_sha,
-                list(artifact.files),
-                dest,
-            )
 
     async def _reproducibility_job(self, job: JobContext) -> dict[str, Any]:
         """Run the card's code in the sandbox and fold the outcome into the stored rating."""

@@ -7,6 +7,8 @@ import base64
 import binascii
 import logging
 import re
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 from urllib.parse import quote
 
@@ -14,6 +16,7 @@ import httpx
 
 from registry import __version__
 from registry.errors import SourceNotFoundError, SourceUnavailableError, ValidationError
+from registry.sources import transfer
 from registry.sources.base import SourceInfo, SourceKind
 
 log = logging.getLogger(__name__)
@@ -37,9 +40,12 @@ class GitHubSource:
 
     name = "github"
 
-    def __init__(self, api_url: str, token: str | None, timeout: float) -> None:
+    def __init__(
+        self, api_url: str, token: str | None, timeout: float, *, transfer_timeout: float = 60.0
+    ) -> None:
         self.api_url = api_url.rstrip("/")
         self.timeout = timeout
+        self.transfer_timeout = transfer_timeout
         headers = {
             "Accept": "application/vnd.github+json",
             "X-GitHub-Api-Version": API_VERSION,
@@ -203,8 +209,31 @@ class GitHubSource:
     async def repo_json(
         self, owner: str, repo: str, suffix: str, params: dict[str, Any] | None = None
     ) -> Any:
-        """GET /repos/{owner}/{repo}{suffix} as JSON; None when absent (used by rating)."""
+        """GET /repos/{owner}/{repo}{suffix} as JSON; None when absent."""
         return await self._json(self._path(owner, repo, suffix), params)
+
+    async def closed_pulls(self, owner: str, repo: str, page: int) -> Any:
+        """One page (100) of closed pull requests, newest first; None when absent."""
+        params = {"state": "closed", "per_page": 100, "page": page, "sort": "created"}
+        params["direction"] = "desc"
+        return await self.repo_json(owner, repo, "/pulls", params)
+
+    async def pull_reviews(self, owner: str, repo: str, number: int) -> Any:
+        """The first 100 reviews of a pull request; None when absent."""
+        return await self.repo_json(owner, repo, f"/pulls/{number}/reviews", {"per_page": 100})
+
+    async def pull_files(self, owner: str, repo: str, number: int, limit: int) -> Any:
+        """Up to `limit` (GitHub: 3000) files a pull request changed; None when absent."""
+        return await self.repo_json(owner, repo, f"/pulls/{number}/files", {"per_page": limit})
+
+    def open_archive(
+        self, repo_id: str, ref: str, *, what: str
+    ) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
+        """Stream the repository's zipball at a ref (default branch when empty), for mirroring."""
+        owner, repo = split_repo_id(repo_id)
+        path = self._path(owner, repo, f"/zipball/{ref}").rstrip("/")
+        bound = transfer.transfer_timeout(self.transfer_timeout)
+        return transfer.stream(self._client, path, what, bound=bound)
 
     async def zipball(self, owner: str, repo: str, max_bytes: int) -> bytes | None:
         """The default branch as a zip; None when absent or larger than max_bytes."""

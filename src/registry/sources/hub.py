@@ -1,4 +1,4 @@
-"""SourceRegistry: one URL in, one SourceInfo out, through the adapter for the URL's kind."""
+"""SourceRegistry: the one Hugging Face adapter and the one GitHub adapter, and URL dispatch."""
 
 from __future__ import annotations
 
@@ -20,8 +20,13 @@ class SourceRegistry:
 
     def __init__(self, settings: Settings) -> None:
         timeout = settings.source_timeout_seconds
-        self.huggingface = HuggingFaceSource(settings.hf_endpoint, settings.hf_token, timeout)
-        self.github = GitHubSource(settings.github_api_url, settings.github_token, timeout)
+        transfers = settings.mirror_read_timeout_seconds  # bounds each read of a long transfer
+        self.huggingface = HuggingFaceSource(
+            settings.hf_endpoint, settings.hf_token, timeout, transfer_timeout=transfers
+        )
+        self.github = GitHubSource(
+            settings.github_api_url, settings.github_token, timeout, transfer_timeout=transfers
+        )
         # URLs naming the configured endpoints count as hub / GitHub URLs too (mirrors, fakes).
         self._hf_hosts = (host_of(settings.hf_endpoint),)
         self._github_hosts = (host_of(settings.github_api_url),)

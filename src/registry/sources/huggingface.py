@@ -8,16 +8,15 @@ reads the few small files it needs straight into memory: nothing lands in the gl
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
-from datetime import date, datetime
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import httpx2  # huggingface_hub 2.x speaks HTTP through httpx2; its transport errors surface here
-import yaml
 from huggingface_hub import (
     DatasetInfo,
     HfApi,
@@ -36,11 +35,18 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
-from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
 from registry import __version__
 from registry.errors import SourceNotFoundError, SourceUnavailableError, ValidationError
+from registry.sources import transfer
 from registry.sources.base import SourceFile, SourceInfo, SourceKind
+
+# Re-exported: uploads read an HF-layout zip's metadata with the same rules as the hub adapter.
+from registry.sources.cards import card_license as card_license
+from registry.sources.cards import json_safe as json_safe
+from registry.sources.cards import parse_json_object as parse_json_object
+from registry.sources.cards import record_side_files as record_side_files
+from registry.sources.cards import split_card as split_card
 
 log = logging.getLogger(__name__)
 
@@ -52,87 +58,14 @@ POOL_SIZE = 16
 T = TypeVar("T")
 
 
-def json_safe(value: Any) -> Any:
-    """Turn YAML values (dates, tuples, odd keys) into plain JSON-storable values."""
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [json_safe(v) for v in value]
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
-
-
-def split_card(text: str) -> tuple[dict[str, Any], str, bool]:
-    """Split a model card into (front matter, body, front matter was invalid)."""
-    match = REGEX_YAML_BLOCK.search(text)
-    if match is None:
-        return {}, text.strip("\r\n"), False
-    body = text[match.end() :].lstrip("\r\n")
-    try:
-        data = yaml.safe_load(match.group(2))
-    except yaml.YAMLError:
-        return {}, body, True
-    if data is None:
-        return {}, body, False
-    if not isinstance(data, dict):
-        return {}, body, True
-    return json_safe(data), body, False
-
-
-def parse_json_object(raw: bytes | None) -> tuple[dict[str, Any] | None, bool]:
-    """Parse a JSON object file: (object or None, the file existed but was not a JSON object)."""
-    if raw is None:
-        return None, False
-    try:
-        value = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
-        return None, True
-    return (value, False) if isinstance(value, dict) else (None, True)
-
-
-# Lineage reads these; a hub model and an uploaded package must record them the same way.
-SIDE_FILES = (("adapter_config.json", "adapter_config"), ("model_index.json", "model_index"))
-
-
-def record_side_files(
-    extra: dict[str, Any],
-    small: Mapping[str, bytes | None],
-    *,
-    config_invalid: bool,
-    card_invalid: bool,
-) -> None:
-    """Put parsed adapter/model-index JSON and the invalid-metadata flags into `extra`."""
-    for file_name, key in SIDE_FILES:
-        parsed, invalid = parse_json_object(small.get(file_name))
-        if parsed is not None:
-            extra[key] = json_safe(parsed)
-        if invalid:
-            extra[f"{key}_invalid"] = True
-    if config_invalid:
-        extra["config_invalid"] = True
-    if card_invalid:
-        extra["card_metadata_invalid"] = True
-
-
-def card_license(card: dict[str, Any], tags: list[str]) -> str | None:
-    """The license as the card states it, else from a `license:` hub tag."""
-    value = card.get("license")
-    if isinstance(value, list):  # some cards list several; the first is the primary one
-        value = next((v for v in value if isinstance(v, str)), None)
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return next((t.split(":", 1)[1] for t in tags if t.startswith("license:")), None)
-
-
 class HuggingFaceSource:
     """The source port over a Hugging Face hub (huggingface.co, a mirror, or a test fake)."""
 
     name = "huggingface"
 
-    def __init__(self, endpoint: str, token: str | None, timeout: float) -> None:
+    def __init__(
+        self, endpoint: str, token: str | None, timeout: float, *, transfer_timeout: float = 60.0
+    ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.timeout = timeout
         # False rather than None: never pick up a token from the environment or ~/.cache.
@@ -146,6 +79,14 @@ class HuggingFaceSource:
         # Its own threads: a burst of registrations (four calls each) must not queue behind, or
         # starve, the event loop's small default executor.
         self._pool = ThreadPoolExecutor(max_workers=POOL_SIZE, thread_name_prefix="hf-source")
+        # File transfers (mirroring, the reproducibility copy) stream asynchronously over a
+        # client this adapter owns: huggingface_hub's async session is process-wide and bound
+        # to the first event loop that uses it.
+        self._files = httpx.AsyncClient(
+            timeout=transfer.transfer_timeout(transfer_timeout),
+            follow_redirects=True,
+            headers=self._headers(),
+        )
 
     def _headers(self) -> dict[str, str]:
         """Headers for the requests made beside HfApi (refs, small files, the health ping)."""
@@ -351,6 +292,44 @@ class HuggingFaceSource:
                 f"the Hugging Face hub is unavailable ({type(exc).__name__})"
             ) from exc
 
+    def file_url(self, repo_id: str, path: str, *, revision: str, dataset: bool = False) -> str:
+        """The resolve URL of a repository file at a revision."""
+        repo_type = "dataset" if dataset else None
+        return hf_hub_url(
+            repo_id, path, repo_type=repo_type, revision=revision, endpoint=self.endpoint
+        )
+
+    def open_file(
+        self, repo_id: str, path: str, *, revision: str, dataset: bool = False
+    ) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
+        """Stream one repository file at a revision, in 1 MiB chunks (mirroring)."""
+        url = self.file_url(repo_id, path, revision=revision, dataset=dataset)
+        return transfer.stream(self._files, url, path)
+
+    async def download(
+        self, repo_id: str, revision: str, files: Sequence[tuple[str, Path]], dest: Path
+    ) -> None:
+        """Copy (hub path, local path) files of a model into dest; files not served are skipped."""
+
+        async def one(path: str, local: Path) -> None:
+            target = dest / local
+            target.parent.mkdir(parents=True, exist_ok=True)
+            url = self.file_url(repo_id, path, revision=revision)
+            async with self._files.stream("GET", url, timeout=self.timeout) as response:
+                if response.status_code != 200:
+                    return  # a missing file only makes the demo more likely to fail
+                with target.open("wb") as handle:
+                    async for chunk in response.aiter_bytes():
+                        handle.write(chunk)
+
+        try:
+            await asyncio.gather(*(one(path, local) for path, local in files))
+        except httpx.HTTPError as exc:
+            raise SourceUnavailableError(
+                f"copying files of '{repo_id}' failed: {type(exc).__name__}"
+            ) from exc
+
     async def close(self) -> None:
-        """Stop the worker threads; huggingface_hub owns (and keeps) its shared HTTP session."""
+        """Stop the worker threads and the transfer client (huggingface_hub keeps its session)."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        await self._files.aclose()

@@ -7,9 +7,9 @@ from typing import Any
 
 from registry.rating.facts import Facts
 from registry.rating.metrics.common import clamp, words
+from registry.sources.cards import has_code_block
 
 NAME = "ramp_up_time"
-CODE_FENCE = re.compile(r"^\s*(```|~~~)\s*(python|py|bash|sh|shell)?\s*$", re.M | re.I)
 HEADING = re.compile(r"^#{1,4}\s+\S", re.M)
 READY_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "preprocessor_config.json")
 
@@ -20,7 +20,7 @@ def score(
     """0.3 card length (400 words = full) + 0.3 a usage code block + 0.2 sections (4 = full)
     + 0.1 a declared library or task + 0.1 loadable config/tokenizer files."""
     length = clamp(words(card_text) / 400)
-    example = 1.0 if CODE_FENCE.search(card_text) else 0.0
+    example = 1.0 if has_code_block(card_text) else 0.0
     sections = clamp(len(HEADING.findall(card_text)) / 4)
     library = any(
         (extra.get("library_name"), extra.get("pipeline_tag"), card_data.get("library_name"))
