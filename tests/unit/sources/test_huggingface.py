@@ -21,7 +21,8 @@ from huggingface_hub import snapshot_download
 
 from registry.errors import SourceNotFoundError, SourceUnavailableError, ValidationError
 from registry.sources import huggingface
-from registry.sources.huggingface import HuggingFaceSource, card_license, json_safe, split_card
+from registry.sources.cards import card_license, json_safe, split_card
+from registry.sources.huggingface import HuggingFaceSource
 from tests.fixtures.pytest_plugin import HUB_DATA
 from tests.fixtures.servers import ThreadedServer, closed_port_url
 
