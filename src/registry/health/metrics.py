@@ -6,8 +6,10 @@ The health routes and dashboard read these instead of parsing log files; the rin
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections import deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,13 +57,13 @@ class RequestMetrics:
         for sample in samples:
             key = f"{sample.method} {sample.route}"
             per_route[key] = per_route.get(key, 0) + 1
-        latencies = sorted(s.seconds for s in samples)
+        p50, p99 = percentiles((s.seconds for s in samples), (50, 99))
         return {
             "total_requests": len(samples),
             "errors": sum(1 for s in samples if s.status >= 500),
             "client_errors": sum(1 for s in samples if 400 <= s.status < 500),
-            "p50_ms": round(_percentile(latencies, 0.50) * 1000, 3),
-            "p99_ms": round(_percentile(latencies, 0.99) * 1000, 3),
+            "p50_ms": round(p50 * 1000, 3),
+            "p99_ms": round(p99 * 1000, 3),
             "unique_clients": len({s.client for s in samples}),
             "per_route": per_route,
         }
@@ -77,11 +79,14 @@ class RequestMetrics:
         return [(now - seconds + i * width, counts[i]) for i in range(buckets)]
 
 
-def _percentile(sorted_values: list[float], fraction: float) -> float:
-    if not sorted_values:
-        return 0.0
-    index = min(len(sorted_values) - 1, round(fraction * (len(sorted_values) - 1)))
-    return sorted_values[index]
+def percentiles(values: Iterable[float], percents: Sequence[int]) -> list[float]:
+    """Whole percentiles (1-99) of values, interpolated between samples; 0.0 each for none."""
+    data = list(values)
+    if len(data) < 2:  # quantiles wants two points before Python 3.13
+        return [float(data[0]) if data else 0.0 for _ in percents]
+    # "inclusive" (numpy's default): rank p/100 * (n - 1), never outside the observed range.
+    cuts = statistics.quantiles(data, n=100, method="inclusive")
+    return [cuts[p - 1] for p in percents]
 
 
 class MetricsMiddleware:

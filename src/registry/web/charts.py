@@ -10,9 +10,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from registry.health.metrics import RequestSample
+from registry.health.metrics import RequestSample, percentiles
 
-PERCENTILES = (0.50, 0.90, 0.95, 0.99)
+PERCENTILES = (50, 90, 95, 99)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,14 +79,6 @@ class DashboardStats:
     buckets: list[Bucket]
 
 
-def percentile(sorted_values: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile of already sorted values (0 for none)."""
-    if not sorted_values:
-        return 0.0
-    index = min(len(sorted_values) - 1, max(0, round(fraction * (len(sorted_values) - 1))))
-    return sorted_values[index]
-
-
 def summarise(
     samples: Sequence[RequestSample], *, now: float, window: float, buckets: int = 30
 ) -> DashboardStats:
@@ -96,16 +88,16 @@ def summarise(
         by_route.setdefault(f"{sample.method} {sample.route}", []).append(sample)
     routes = []
     for route, items in by_route.items():
-        latencies = sorted(s.seconds * 1000 for s in items)
+        p50, p95, p99 = percentiles((s.seconds * 1000 for s in items), (50, 95, 99))
         routes.append(
             RouteStats(
                 route=route,
                 requests=len(items),
                 errors=sum(1 for s in items if s.status >= 500),
                 client_errors=sum(1 for s in items if 400 <= s.status < 500),
-                p50_ms=percentile(latencies, 0.50),
-                p95_ms=percentile(latencies, 0.95),
-                p99_ms=percentile(latencies, 0.99),
+                p50_ms=p50,
+                p95_ms=p95,
+                p99_ms=p99,
             )
         )
     routes.sort(key=lambda r: (-r.requests, r.route))
@@ -118,13 +110,13 @@ def summarise(
         counts[index] += 1
         if sample.status >= 500:
             errors[index] += 1
-    latencies = sorted(s.seconds * 1000 for s in samples)
+    overall = percentiles((s.seconds * 1000 for s in samples), PERCENTILES)
     return DashboardStats(
         total=len(samples),
         errors=sum(r.errors for r in routes),
         client_errors=sum(r.client_errors for r in routes),
         per_second=len(samples) / window if window else 0.0,
-        percentiles_ms=[(f"p{round(f * 100)}", percentile(latencies, f)) for f in PERCENTILES],
+        percentiles_ms=[(f"p{p}", value) for p, value in zip(PERCENTILES, overall, strict=True)],
         routes=routes,
         buckets=[Bucket(start + i * width, counts[i], errors[i]) for i in range(buckets)],
     )

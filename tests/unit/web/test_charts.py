@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from registry.health.metrics import RequestSample
-from registry.web.charts import percentile, route_chart, summarise, timeline_chart
+from registry.health.metrics import RequestSample, percentiles
+from registry.web.charts import route_chart, summarise, timeline_chart
 
 NOW = 1_000_000.0
 
@@ -14,11 +14,11 @@ def sample(at: float, route: str = "/x", status: int = 200, ms: float = 10.0) ->
     )
 
 
-def test_percentile_nearest_rank() -> None:
-    values = [float(v) for v in range(1, 101)]
-    assert percentile(values, 0.5) == 51.0
-    assert percentile(values, 0.99) == 99.0
-    assert percentile([], 0.5) == 0.0
+def test_percentiles_interpolate_between_samples() -> None:
+    values = [float(v) for v in range(100, 0, -1)]  # any order
+    assert percentiles(values, (50, 99)) == [50.5, 99.01]
+    assert percentiles([7.0], (50, 99)) == [7.0, 7.0]
+    assert percentiles([], (50,)) == [0.0]
 
 
 def test_summarise_counts_routes_errors_and_latency() -> None:
@@ -33,7 +33,7 @@ def test_summarise_counts_routes_errors_and_latency() -> None:
     assert stats.client_errors == 1
     first = stats.routes[0]
     assert (first.route, first.requests, first.errors) == ("GET /a", 2, 1)
-    assert first.p99_ms == 100.0
+    assert first.p99_ms == 99.05  # 5 + 0.99 * (100 - 5)
     assert dict(stats.percentiles_ms)["p50"] == 5.0
 
 
