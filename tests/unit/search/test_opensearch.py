@@ -1,5 +1,6 @@
-"""OpenSearchIndex: the request bodies it sends (transport double) and RE2 verification against
-the database; a live cluster is exercised only when REGISTRY_TEST_OPENSEARCH_URL is set."""
+"""OpenSearchIndex specifics: the request bodies it sends, unreachable and timed-out clusters,
+the listener and reindexing, the factory. What every backend promises (a live cluster included,
+when REGISTRY_TEST_OPENSEARCH_URL is set) is in test_search_index_contract.py."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from registry.query.regex import compile_untrusted
 from registry.search.factory import build_search_index
 from registry.search.opensearch import OpenSearchIndex, OpenSearchListener, candidate_query
 from registry.search.sql import SqlSearchIndex
-from tests.fixtures.search_index import OPENSEARCH_URL, artifact, load
+from tests.fixtures.search_index import artifact, load
 
 
 class Transport:
@@ -144,21 +145,3 @@ def test_factory_picks_by_name_and_refuses_unknown() -> None:
     object.__setattr__(odd, "search_backend", "elastic")
     with pytest.raises(UnknownSearchBackendError, match="unknown search backend 'elastic'"):
         build_search_index(odd)
-
-
-@pytest.mark.skipif(not OPENSEARCH_URL, reason="set REGISTRY_TEST_OPENSEARCH_URL to a cluster")
-async def test_live_cluster_matches_sql(db: Database) -> None:  # pragma: no cover - needs a cluster
-    stored = await load(
-        db, [artifact(i, f"bert-{i}", "base card" if i % 2 else "") for i in range(20)]
-    )
-    index = OpenSearchIndex(str(OPENSEARCH_URL), "registry-test-artifacts")
-    try:
-        assert await index.reindex(db) == len(stored)
-        pattern = compile_untrusted("bert.*base", max_length=64)
-        async with db.unit_of_work() as uow:
-            live = await index.regex(uow, pattern, limit=100, budget_seconds=5)
-            sql = await SqlSearchIndex().regex(uow, pattern, limit=100, budget_seconds=5)
-        assert [h.id for h in live] == [h.id for h in sql]
-    finally:
-        await index.client.indices.delete(index="registry-test-artifacts")
-        await index.close()
