@@ -232,8 +232,8 @@ def _insert_sqlite(conn: sqlite3.Connection, batch: list[Any], versions: list[An
 async def measure(db: Database, count: int, budget: float) -> dict[str, Any]:
     """p50/p99 (ms) of each query kind against a loaded database."""
     settings = Settings(database_url=db.url, search_budget_seconds=budget)
-    search = SearchService(settings)
     index = SqlSearchIndex()
+    search = SearchService(settings, index)
     rng = random.Random(7)  # noqa: S311 - synthetic data, not security
 
     async def enumerate_page() -> None:
