@@ -1,8 +1,10 @@
-"""HuggingFaceSource: facts about a hub model or dataset, read through huggingface_hub.
+"""HuggingFaceSource: the registry's one Hugging Face client (metadata, files, copies).
 
-huggingface_hub is synchronous, so every call runs in one of the adapter's worker threads. The
-adapter talks to the endpoint it was given (never the process-wide HF_ENDPOINT constant) and
-reads the few small files it needs straight into memory: nothing lands in the global HF cache.
+Metadata comes through huggingface_hub, which is synchronous, so every such call runs in one of
+the adapter's worker threads. The adapter talks to the endpoint it was given (never the
+process-wide HF_ENDPOINT constant) and reads the few small files it needs straight into memory:
+nothing lands in the global HF cache. Whole files (mirroring, the reproducibility copy) stream
+from huggingface_hub's resolve URLs over the adapter's own async client.
 """
 
 from __future__ import annotations
