@@ -76,9 +76,9 @@ class Fence:
     body: str  # the lines between the fences, as written
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=8)  # a few recent cards (up to 1 MB each): ramp_up and repro share one
 def fences(text: str) -> tuple[Fence, ...]:
-    """The fenced code blocks of a markdown text, in order (memoised: metrics share a card)."""
+    """The fenced code blocks of a markdown text, in order (memoised)."""
     source = _NEWLINES.sub("\n", text)
     lines = source.split("\n")
     found: list[Fence] = []
