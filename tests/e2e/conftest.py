@@ -9,8 +9,6 @@ import pytest
 
 from tests.fixtures.registry_processes import ServerProcess, registry_env, s3_protocol_server
 
-__all__ = ["ServerProcess"]  # the browser suite and the contract flow import it from here
-
 
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[str]:

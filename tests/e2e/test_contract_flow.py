@@ -8,8 +8,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from tests.conftest import ADMIN, ADMIN_PASSWORD
-from tests.e2e.conftest import ServerProcess
+from tests.fixtures.registry_client import ADMIN, ADMIN_PASSWORD
+from tests.fixtures.registry_processes import ServerProcess
 
 pytestmark = pytest.mark.e2e
 HF = "https://huggingface.co"

@@ -8,9 +8,9 @@ from collections.abc import Awaitable, Callable
 import httpx
 import pytest
 
-from tests.conftest import ADMIN, ADMIN_PASSWORD
-from tests.e2e.conftest import ServerProcess
-from tests.unit.packages import zips
+from tests.fixtures import zips
+from tests.fixtures.registry_client import ADMIN, ADMIN_PASSWORD
+from tests.fixtures.registry_processes import ServerProcess
 
 pytestmark = pytest.mark.e2e
 URL = "https://example.com/models/contested"

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,16 @@ from starlette.applications import Starlette
 
 from registry.app import create_app
 from registry.config import Settings
-from tests.conftest import ADMIN, ADMIN_PASSWORD
-from tests.feature.openapi_check import check_documented
+from tests.fixtures.registry_client import (
+    ADMIN,
+    ADMIN_PASSWORD,
+    WebClient,
+    api_client,
+    browser_like,
+    drain_jobs,
+    login,
+    token_of,
+)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
@@ -49,47 +56,11 @@ async def registry_app(settings: Settings) -> AsyncIterator[Starlette]:
         yield app
 
 
-async def drain_jobs(app: Starlette) -> None:
-    """Wait until the app's background jobs (mirrors, reproducibility runs) have all finished.
-
-    A test that reads a status those jobs change (trust, mirror state) drains them first, so it
-    never races them; every test starts drained so no earlier test's work lands in it."""
-    await app.state.services.jobs.wait_idle(300)
-
-
-async def login(
-    client: httpx.AsyncClient, name: str = ADMIN, password: str = ADMIN_PASSWORD
-) -> str:
-    """PUT /authenticate and return the token string."""
-    response = await client.put(
-        "/authenticate",
-        json={"user": {"name": name, "is_admin": name == ADMIN}, "secret": {"password": password}},
-    )
-    assert response.status_code == 200, response.text
-    token = response.json()
-    assert isinstance(token, str)
-    return token
-
-
-async def _conforms(response: httpx.Response) -> None:
-    await response.aread()
-    check_documented(response)
-
-
-def _client(app: Starlette) -> httpx.AsyncClient:
-    # Every response of every feature test is checked against openapi.yaml.
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://registry.test",
-        event_hooks={"response": [_conforms]},
-    )
-
-
 @pytest_asyncio.fixture
 async def fresh(registry_app: Starlette) -> str:
     """Drain the previous test's background jobs, reset the registry; return an admin token."""
     await drain_jobs(registry_app)
-    async with _client(registry_app) as setup:
+    async with api_client(registry_app) as setup:
         token = await login(setup)
         reset = await setup.delete("/reset", headers={"X-Authorization": token})
         assert reset.status_code == 200, reset.text
@@ -99,14 +70,14 @@ async def fresh(registry_app: Starlette) -> str:
 @pytest_asyncio.fixture
 async def anon(registry_app: Starlette, fresh: str) -> AsyncIterator[httpx.AsyncClient]:
     """A client without a token, on a freshly reset registry."""
-    async with _client(registry_app) as client:
+    async with api_client(registry_app) as client:
         yield client
 
 
 @pytest_asyncio.fixture
 async def client(registry_app: Starlette, fresh: str) -> AsyncIterator[httpx.AsyncClient]:
     """A client holding a default-admin token, on a freshly reset registry."""
-    async with _client(registry_app) as client:
+    async with api_client(registry_app) as client:
         client.headers["X-Authorization"] = fresh
         yield client
 
@@ -134,7 +105,7 @@ async def make_user(client: httpx.AsyncClient, registry_app: Starlette) -> Any:
             },
         )
         assert response.status_code == 201, response.text
-        user_client = _client(registry_app)
+        user_client = api_client(registry_app)
         opened.append(user_client)
         user_client.headers["X-Authorization"] = await login(user_client, name, password)
         return user_client
@@ -142,26 +113,6 @@ async def make_user(client: httpx.AsyncClient, registry_app: Starlette) -> Any:
     yield factory
     for user_client in opened:
         await user_client.aclose()
-
-
-HF = "https://huggingface.co"
-GH = "https://github.com"
-
-
-WebClient = Callable[..., Awaitable[httpx.AsyncClient]]
-
-
-def token_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, html[:500]
-    return match.group(1)
-
-
-def browser_like(app: Starlette) -> httpx.AsyncClient:
-    # Not the shared `anon` client: its openapi.yaml check is for REST paths, not pages.
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://registry.test"
-    )
 
 
 @pytest_asyncio.fixture

@@ -8,7 +8,7 @@ import re
 import httpx
 import pytest
 
-from tests.feature.conftest import GH, HF
+from tests.fixtures.registry_client import GH, HF
 
 BERT = f"{HF}/google-bert/bert-base-uncased"
 

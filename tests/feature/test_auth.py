@@ -7,8 +7,7 @@ import asyncio
 import httpx
 import pytest
 
-from tests.conftest import ADMIN, ADMIN_PASSWORD
-from tests.feature.conftest import login
+from tests.fixtures.registry_client import ADMIN, ADMIN_PASSWORD, login
 
 SPELLINGS = [
     ADMIN_PASSWORD,

@@ -12,9 +12,9 @@ from starlette.applications import Starlette
 
 from registry.app import create_app
 from registry.config import Settings
-from tests.feature.conftest import login
+from tests.fixtures import zips
+from tests.fixtures.registry_client import login
 from tests.fixtures.servers import closed_port_url
-from tests.unit.packages import zips
 
 ADDRESS = re.compile(r"://|127\.0\.0\.1|localhost:\d+")
 

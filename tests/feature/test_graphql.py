@@ -10,9 +10,7 @@ import httpx
 from sqlalchemy import event
 from starlette.applications import Starlette
 
-from tests.feature.conftest import GH, HF
-from tests.feature.test_lineage import register
-from tests.feature.test_rating import settled
+from tests.fixtures.registry_client import GH, HF, register, settled
 
 BERT = f"{HF}/google-bert/bert-base-uncased"
 SST2 = f"{HF}/acme/bert-finetuned-sst2"

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from tests.feature.conftest import WebClient, browser_like
+from tests.fixtures.registry_client import WebClient, browser_like
 
 
 async def test_health_is_cheap_and_open(anon: httpx.AsyncClient) -> None:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from tests.feature.conftest import ADMIN, HF, browser_like, token_of
+from tests.fixtures.registry_client import ADMIN, HF, browser_like, token_of
 
 URL = f"{HF}/google-bert/bert-base-uncased"
 DEEP = b"[" * 200_000  # far under the 1 MiB body cap, far over the nesting limit

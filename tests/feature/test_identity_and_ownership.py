@@ -13,8 +13,8 @@ from starlette.applications import Starlette
 from registry.db.models import ArtifactRow
 from registry.errors import ArtifactIdentityTakenError
 from registry.ids import new_artifact_id, utcnow
-from tests.feature.conftest import HF
-from tests.unit.packages import zips
+from tests.fixtures import zips
+from tests.fixtures.registry_client import HF
 
 BERT = f"{HF}/google-bert/bert-base-uncased"
 SST2 = f"{HF}/acme/bert-finetuned-sst2"

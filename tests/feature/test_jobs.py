@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.feature.openapi_check import assert_conforms
+from tests.fixtures.openapi_check import assert_conforms
 
 
 async def test_unknown_job_is_404(client: httpx.AsyncClient) -> None:

@@ -11,9 +11,8 @@ from starlette.applications import Starlette
 
 from registry.app import create_app
 from registry.config import Settings
-from tests.feature.conftest import GH, HF
-from tests.feature.openapi_check import assert_conforms
-from tests.feature.test_lineage import register
+from tests.fixtures.openapi_check import assert_conforms
+from tests.fixtures.registry_client import GH, HF, register
 
 SST2 = f"{HF}/acme/bert-finetuned-sst2"  # MIT
 LLAMA = f"{HF}/acme/llama-chat-finetune"  # llama2

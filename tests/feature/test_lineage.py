@@ -6,19 +6,12 @@ from typing import Any
 
 import httpx
 
-from tests.feature.conftest import GH, HF
-from tests.feature.openapi_check import assert_conforms
+from tests.fixtures.openapi_check import assert_conforms
+from tests.fixtures.registry_client import GH, HF, register
 
 BERT = f"{HF}/google-bert/bert-base-uncased"
 SST2 = f"{HF}/acme/bert-finetuned-sst2"
 LORA = f"{HF}/acme/lora-adapter"
-
-
-async def register(client: httpx.AsyncClient, url: str, kind: str = "model") -> str:
-    """Register an artifact; return its id."""
-    response = await client.post(f"/artifact/{kind}", json={"url": url})
-    assert response.status_code == 201, response.text
-    return str(response.json()["metadata"]["id"])
 
 
 async def lineage(client: httpx.AsyncClient, artifact_id: str) -> dict[str, Any]:

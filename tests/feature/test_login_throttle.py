@@ -15,9 +15,8 @@ from starlette.applications import Starlette
 
 from registry.app import create_app
 from registry.config import Settings
-from tests.conftest import ADMIN, ADMIN_PASSWORD
-from tests.feature.conftest import login, token_of
-from tests.feature.openapi_check import check_documented
+from tests.fixtures.openapi_check import check_documented
+from tests.fixtures.registry_client import ADMIN, ADMIN_PASSWORD, login, token_of
 
 
 def body(name: str, password: str) -> dict[str, object]:

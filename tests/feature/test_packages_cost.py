@@ -9,8 +9,8 @@ import pytest
 from starlette.applications import Starlette
 
 from registry.db.repositories import UnitOfWork
-from tests.feature.openapi_check import assert_conforms
-from tests.unit.packages import zips
+from tests.fixtures import zips
+from tests.fixtures.openapi_check import assert_conforms
 
 ZIP = {"content-type": "application/zip"}
 MB = 1024**2
@@ -90,7 +90,7 @@ async def test_cost_errors(client: httpx.AsyncClient, anon: httpx.AsyncClient) -
 
 
 async def test_cost_of_a_registered_hub_model_counts_its_files(client: httpx.AsyncClient) -> None:
-    from tests.feature.conftest import HF
+    from tests.fixtures.registry_client import HF
 
     created = await client.post(
         "/artifact/model", json={"url": f"{HF}/google-bert/bert-base-uncased"}

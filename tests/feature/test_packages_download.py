@@ -15,10 +15,10 @@ from starlette.applications import Starlette
 import registry.packages.service as package_service
 from registry.app import create_app
 from registry.config import Settings
-from tests.feature.conftest import _client, login
-from tests.feature.openapi_check import assert_conforms
+from tests.fixtures import zips
+from tests.fixtures.openapi_check import assert_conforms
+from tests.fixtures.registry_client import api_client, login
 from tests.fixtures.servers import ThreadedServer
-from tests.unit.packages import zips
 
 ZIP = {"content-type": "application/zip"}
 
@@ -191,7 +191,7 @@ async def s3_app(settings: Settings, moto_url: str, fresh: str) -> AsyncIterator
 
 
 async def test_s3_download_redirects_to_a_presigned_url(s3_app: Starlette) -> None:
-    async with _client(s3_app) as client:
+    async with api_client(s3_app) as client:
         client.headers["X-Authorization"] = await login(client)
         artifact_id = await uploaded(client, name="s3-tiny")
         for params in ({}, {"part": "tokenizer"}):

@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 
 from registry.packages.collector import BLOB_GC_JOB
 from registry.packages.spool import LOCK_NAME
-from tests.unit.packages import zips
+from tests.fixtures import zips
 
 ZIP = {"content-type": "application/zip"}
 

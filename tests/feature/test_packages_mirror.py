@@ -12,8 +12,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from tests.feature.conftest import GH, HF
-from tests.feature.openapi_check import assert_conforms
+from tests.fixtures.openapi_check import assert_conforms
+from tests.fixtures.registry_client import GH, HF
 
 
 async def wait_for_jobs(

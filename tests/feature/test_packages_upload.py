@@ -17,9 +17,9 @@ from starlette.applications import Starlette
 
 from registry.artifacts.schemas import ArtifactType
 from registry.packages.parts import Part, part_of
-from tests.feature.openapi_check import assert_conforms
 from tests.fixtures import hostile_zips as hz
-from tests.unit.packages import zips
+from tests.fixtures import zips
+from tests.fixtures.openapi_check import assert_conforms
 
 ZIP = {"content-type": "application/zip"}
 

@@ -9,8 +9,8 @@ import time
 import httpx
 from starlette.applications import Starlette
 
-from tests.feature.conftest import HF
-from tests.feature.openapi_check import assert_conforms
+from tests.fixtures.openapi_check import assert_conforms
+from tests.fixtures.registry_client import HF, settled
 
 RATING_KEYS = {
     "name",
@@ -64,18 +64,6 @@ async def rating_of(client: httpx.AsyncClient, artifact_id: str) -> dict[str, ob
     assert response.status_code == 200, response.text
     assert_conforms(response)
     return dict(response.json())
-
-
-async def settled(client: httpx.AsyncClient, artifact_id: str) -> dict[str, object]:
-    """The trust report once the reproducibility job has finished."""
-    for _ in range(200):
-        response = await client.get(f"/artifact/model/{artifact_id}/trust")
-        assert response.status_code == 200, response.text
-        if response.json()["reproducibility"]["case"] != "pending":
-            assert_conforms(response)
-            return dict(response.json())
-        await asyncio.sleep(0.1)
-    raise AssertionError("the reproducibility job did not finish")
 
 
 async def test_rate_has_every_key_in_range(client: httpx.AsyncClient) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 from starlette.applications import Starlette
 
-from tests.feature.conftest import HF
-from tests.feature.openapi_check import assert_conforms
+from tests.fixtures.openapi_check import assert_conforms
+from tests.fixtures.registry_client import HF
 
 
 async def test_ingest_admits_a_well_kept_model(client: httpx.AsyncClient) -> None:

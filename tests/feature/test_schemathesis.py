@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
 
 from registry.app import create_app
 from registry.config import Settings
-from tests.conftest import ADMIN, ADMIN_PASSWORD
+from tests.fixtures.registry_client import ADMIN, ADMIN_PASSWORD
 from tests.fixtures.servers import ThreadedServer
 
 SPEC = Path(__file__).resolve().parents[2] / "openapi.yaml"

@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from tests.feature.conftest import GH, HF
+from tests.fixtures.registry_client import GH, HF
 
 
 async def register(client: httpx.AsyncClient) -> dict[str, dict]:

@@ -6,8 +6,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from tests.feature.conftest import GH, HF, drain_jobs
-from tests.feature.openapi_check import assert_conforms
+from tests.fixtures.openapi_check import assert_conforms
+from tests.fixtures.registry_client import GH, HF, drain_jobs
 
 
 async def register(client: httpx.AsyncClient) -> dict[str, dict]:

@@ -12,9 +12,15 @@ import pytest_asyncio
 from starlette.applications import Starlette
 
 from registry.search import scan as scan_module
-from tests.conftest import ADMIN, ADMIN_PASSWORD
-from tests.feature.conftest import HF, WebClient, browser_like, token_of
-from tests.feature.test_lineage import register
+from tests.fixtures.registry_client import (
+    ADMIN,
+    ADMIN_PASSWORD,
+    HF,
+    WebClient,
+    browser_like,
+    register,
+    token_of,
+)
 
 
 @pytest_asyncio.fixture

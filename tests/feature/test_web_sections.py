@@ -9,9 +9,8 @@ import httpx
 from starlette.applications import Starlette
 
 from registry.web.render import size
-from tests.feature.conftest import GH, HF, WebClient, token_of
-from tests.feature.test_lineage import register
-from tests.unit.packages import zips
+from tests.fixtures import zips
+from tests.fixtures.registry_client import GH, HF, WebClient, register, token_of
 
 HX = {"HX-Request": "true"}
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.feature.conftest import HF
-from tests.feature.test_lineage import register
-from tests.feature.test_rating import settled
+from tests.fixtures.registry_client import HF, register, settled
 
 BERT = f"{HF}/google-bert/bert-base-uncased"
 SST2 = f"{HF}/acme/bert-finetuned-sst2"

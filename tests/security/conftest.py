@@ -10,22 +10,17 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.fixtures.deployment import TOKEN_CALLS, Account, Deployment
+from tests.fixtures.postgres import throwaway_postgres_database
 from tests.fixtures.registry_probe import S3Bucket, ServerErrorLog, login
-from tests.fixtures.registry_processes import (
-    ServerProcess,
-    registry_env,
-    s3_protocol_server,
-    throwaway_postgres_database,
-)
+from tests.fixtures.registry_processes import ServerProcess, registry_env, s3_protocol_server
 
-TOKEN_CALLS = 200
 BUCKET = "security-registry"
 TIMEOUT = 120.0  # bounds a hang only; every wait in the suite is on a condition
 
@@ -35,18 +30,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "security: replays an attack against real server processes (tests/security)"
     )
-
-
-@dataclass(slots=True)
-class Deployment:
-    """What the suite attacks: the two processes, their database and their bucket."""
-
-    first: ServerProcess
-    second: ServerProcess
-    database_url: str
-    bucket: S3Bucket
-    env: dict[str, str]
-    logs: Path
 
 
 @pytest.fixture(scope="session")
@@ -174,15 +157,6 @@ def admin(deployment: Deployment, client: Callable[..., httpx.Client]) -> httpx.
     """The default admin on the first process, with a fresh token."""
     anonymous = client(deployment.first)
     return client(deployment.first, login(anonymous))
-
-
-@dataclass(slots=True)
-class Account:
-    """A user the test created, signed in."""
-
-    name: str
-    password: str
-    token: str
 
 
 @pytest.fixture

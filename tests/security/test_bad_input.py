@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fixtures.deployment import Deployment
 from tests.fixtures.registry_probe import artifact_listing, login_body
-from tests.security.conftest import Deployment
 
 pytestmark = pytest.mark.security
 

@@ -13,10 +13,10 @@ from contextlib import AbstractAsyncContextManager
 import httpx
 import pytest
 
-from tests.conftest import ADMIN, ADMIN_PASSWORD
+from tests.fixtures.deployment import Account, Deployment
+from tests.fixtures.registry_client import ADMIN, ADMIN_PASSWORD
 from tests.fixtures.registry_probe import login, login_body, sql_rows, web_sign_in
 from tests.fixtures.registry_processes import ServerProcess
-from tests.security.conftest import Account, Deployment
 
 pytestmark = pytest.mark.security
 

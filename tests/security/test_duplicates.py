@@ -11,8 +11,9 @@ from contextlib import AbstractAsyncContextManager
 import httpx
 import pytest
 
-from tests.fixtures.registry_probe import artifact_listing, login, zip_bytes
-from tests.security.conftest import Deployment
+from tests.fixtures.deployment import Deployment
+from tests.fixtures.registry_probe import artifact_listing, login
+from tests.fixtures.zips import zip_bytes
 
 pytestmark = pytest.mark.security
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.security.conftest import Deployment
+from tests.fixtures.deployment import Deployment
 
 pytestmark = pytest.mark.security
 

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fixtures.deployment import Account, Deployment
 from tests.fixtures.registry_probe import artifact_listing, sql_rows
-from tests.security.conftest import Account, Deployment
 
 pytestmark = pytest.mark.security
 

@@ -9,9 +9,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from tests.conftest import ADMIN, ADMIN_PASSWORD
+from tests.fixtures.deployment import Deployment
+from tests.fixtures.registry_client import ADMIN, ADMIN_PASSWORD
 from tests.fixtures.registry_probe import artifact_listing, page_csrf_token, web_sign_in
-from tests.security.conftest import Deployment
 
 pytestmark = pytest.mark.security
 

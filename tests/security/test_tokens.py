@@ -10,9 +10,9 @@ from contextlib import AbstractAsyncContextManager
 import httpx
 import pytest
 
-from tests.conftest import ADMIN
+from tests.fixtures.deployment import TOKEN_CALLS, Account, Deployment
+from tests.fixtures.registry_client import ADMIN
 from tests.fixtures.registry_probe import artifact_listing, login
-from tests.security.conftest import TOKEN_CALLS, Account, Deployment
 
 pytestmark = pytest.mark.security
 

@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from tests.fixtures import hostile_zips as hz
+from tests.fixtures.deployment import Deployment
 from tests.fixtures.registry_probe import artifact_listing, login
 from tests.fixtures.registry_processes import ServerProcess
-from tests.security.conftest import Deployment
 
 pytestmark = pytest.mark.security
 

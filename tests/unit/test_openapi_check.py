@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.feature.openapi_check import OpenAPIRequest, assert_conforms
+from tests.fixtures.openapi_check import OpenAPIRequest, assert_conforms
 
 BASE = "http://registry.test"
 TOKEN = {"X-Authorization": "bearer abc"}

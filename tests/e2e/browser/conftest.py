@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ADMIN, ADMIN_PASSWORD
-from tests.e2e.conftest import ServerProcess
+from tests.fixtures.registry_client import ADMIN, ADMIN_PASSWORD, HF
+from tests.fixtures.registry_processes import ServerProcess
 
 CHROMIUM = os.environ.get("REGISTRY_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -25,7 +25,6 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "_artifacts" / "screenshots"
-HF = "https://huggingface.co"
 
 
 @pytest.fixture(scope="session")

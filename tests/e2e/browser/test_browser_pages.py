@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ADMIN, ADMIN_PASSWORD
-from tests.e2e.conftest import ServerProcess
+from tests.fixtures.registry_client import ADMIN, ADMIN_PASSWORD
+from tests.fixtures.registry_processes import ServerProcess
 
 pytestmark = pytest.mark.e2e
 
@@ -175,7 +175,7 @@ def test_pages_send_security_headers_and_sign_out(page: Any, web_server: ServerP
 def test_upload_a_zip_with_progress_then_download_a_part(
     page: Any, screenshots: Path, api: httpx.Client, tmp_path: Path
 ) -> None:
-    from tests.unit.packages import zips
+    from tests.fixtures import zips
 
     package = tmp_path / "browser-package.zip"
     package.write_bytes(zips.tiny_zip())
@@ -206,7 +206,7 @@ def test_upload_a_zip_with_progress_then_download_a_part(
 def test_a_bad_upload_shows_a_visible_error_and_stores_nothing(
     page: Any, screenshots: Path, api: httpx.Client, tmp_path: Path
 ) -> None:
-    from tests.unit.packages import zips
+    from tests.fixtures import zips
 
     hostile = tmp_path / "escape.zip"
     hostile.write_bytes(zips.traversal_zip())

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 import registry.db.engine as engine_module
 from registry.db.engine import Database
-from tests.conftest import postgres_admin_url
+from tests.fixtures.postgres import postgres_admin_url
 
 MIGRATIONS = Path(engine_module.__file__).parent / "migrations"
 WHEN = datetime(2026, 1, 1)

@@ -1,5 +1,5 @@
-"""Package test fixtures: moto's S3 server and inspector, shared with the storage suite."""
+"""Package test fixtures: moto's S3 server and inspector, as the storage suite has them."""
 
-from tests.unit.storage.conftest import moto_endpoint, s3_inspector
+from tests.fixtures.blob_stores import moto_endpoint, s3_inspector
 
 __all__ = ["moto_endpoint", "s3_inspector"]

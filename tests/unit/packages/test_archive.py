@@ -20,7 +20,7 @@ from registry.packages.upload import (
 )
 from registry.packages.zipcheck import ZipLimits
 from registry.storage.local import LocalBlobStore
-from tests.unit.packages import zips
+from tests.fixtures import zips
 
 
 def listing(directory: Path, pattern: str) -> list[Path]:

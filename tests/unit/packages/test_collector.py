@@ -24,7 +24,7 @@ from registry.packages.upload import BlobPins
 from registry.storage.base import BlobStore
 from registry.storage.local import LocalBlobStore
 from registry.storage.memory import MemoryBlobStore
-from tests.unit.storage.conftest import make_s3_store
+from tests.fixtures.blob_stores import make_s3_store
 
 GRACE = 600.0
 

@@ -22,7 +22,7 @@ from registry.packages.upload import BlobPins, stage_upload
 from registry.packages.zipcheck import ZipLimits
 from registry.storage.base import BlobInfo
 from registry.storage.memory import MemoryBlobStore
-from tests.unit.packages import zips
+from tests.fixtures import zips
 
 HOLDER = textwrap.dedent(
     """

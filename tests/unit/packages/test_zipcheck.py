@@ -9,7 +9,7 @@ import pytest
 
 from registry.errors import PayloadTooLargeError, ZipRejectedError
 from registry.packages.zipcheck import ZipLimits, clean_path, inspect_zip
-from tests.unit.packages import zips
+from tests.fixtures import zips
 
 
 def check(tmp_path: Path, data: bytes, limits: ZipLimits | None = None) -> list[str]:

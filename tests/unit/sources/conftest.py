@@ -2,49 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from registry.sources.github import GitHubSource
 from registry.sources.huggingface import HuggingFaceSource
+from tests.fixtures.http_doubles import Recorder, answering
 from tests.fixtures.servers import ThreadedServer
 
 TIMEOUT = 5.0
-
-
-def answering(status: int, headers: dict[str, str] | None = None, delay: float = 0.0) -> Starlette:
-    """An app that answers every request with this status (after a delay) and a JSON body."""
-
-    async def endpoint(request: Request) -> Response:
-        if delay:
-            await asyncio.sleep(delay)
-        return JSONResponse({"message": f"status {status}"}, status, headers=headers)
-
-    methods = ["GET", "HEAD", "POST"]
-    return Starlette(routes=[Route("/{path:path}", endpoint, methods=methods)])
-
-
-class Recorder:
-    """An app that records request headers and answers 404 like a hub without the repo."""
-
-    def __init__(self) -> None:
-        self.headers: list[dict[str, str]] = []
-
-    async def endpoint(self, request: Request) -> Response:
-        """Remember the headers; answer the hub's repository-not-found."""
-        self.headers.append(dict(request.headers))
-        error = {"X-Error-Code": "RepoNotFound", "X-Error-Message": "Repository not found"}
-        return JSONResponse({"message": "Not Found"}, 404, headers=error)
-
-    def app(self) -> Starlette:
-        """The ASGI app."""
-        return Starlette(routes=[Route("/{path:path}", self.endpoint, methods=["GET", "HEAD"])])
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from registry.sources.github import GitHubSource
 from tests.fixtures.servers import ThreadedServer, closed_port_url
 
 if TYPE_CHECKING:
-    from tests.unit.sources.conftest import Recorder
+    from tests.fixtures.http_doubles import Recorder
 
 SHA = re.compile(r"^[0-9a-f]{40}$")
 

@@ -27,7 +27,7 @@ from tests.fixtures.pytest_plugin import HUB_DATA
 from tests.fixtures.servers import ThreadedServer, closed_port_url
 
 if TYPE_CHECKING:
-    from tests.unit.sources.conftest import Recorder
+    from tests.fixtures.http_doubles import Recorder
 
 
 SHA = re.compile(r"^[0-9a-f]{40}$")

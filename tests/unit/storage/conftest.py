@@ -3,48 +3,29 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
 
 import aioboto3
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from registry.storage.base import BlobStore
 from registry.storage.local import LocalBlobStore
 from registry.storage.memory import MemoryBlobStore
 from registry.storage.s3 import S3BlobStore
+from tests.fixtures.blob_stores import (
+    S3_KEY_ID,
+    S3_REGION,
+    S3_SECRET,
+    Leftovers,
+    Residue,
+    make_s3_store,
+    moto_endpoint,
+    s3_inspector,
+)
 
-S3_KEY_ID = "testing-key"
-S3_SECRET = "testing-secret"
-S3_REGION = "us-east-1"
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    """moto's real HTTP S3 server on a free loopback port, shared by the session."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="session")
-def s3_inspector(moto_endpoint: str) -> Any:
-    """A plain boto3 client that looks into buckets from outside the store under test."""
-    return boto3.client(
-        "s3",
-        endpoint_url=moto_endpoint,
-        region_name=S3_REGION,
-        aws_access_key_id=S3_KEY_ID,
-        aws_secret_access_key=S3_SECRET,
-    )
+# Fixtures defined in tests/fixtures so that tests/unit/packages loads the same ones.
+__all__ = ["moto_endpoint", "s3_inspector"]
 
 
 @pytest.fixture(scope="session")
@@ -53,21 +34,6 @@ def s3_session() -> aioboto3.Session:
     return aioboto3.Session(
         aws_access_key_id=S3_KEY_ID, aws_secret_access_key=S3_SECRET, region_name=S3_REGION
     )
-
-
-def make_s3_store(endpoint: str, **overrides: Any) -> S3BlobStore:
-    """An S3 store on a fresh bucket of the moto server, credentials passed explicitly."""
-    options: dict[str, Any] = {
-        "bucket": f"blobs-{uuid.uuid4().hex[:12]}",
-        "prefix": "blobs/",
-        "endpoint_url": endpoint,
-        "region": S3_REGION,
-        "access_key_id": S3_KEY_ID,
-        "secret_access_key": S3_SECRET,
-        "create_bucket": True,
-    }
-    options.update(overrides)
-    return S3BlobStore(**options)
 
 
 @pytest.fixture(params=["memory", "local", "s3"])
@@ -87,14 +53,6 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         yield adapter
     finally:
         await adapter.close()
-
-
-@dataclass(frozen=True)
-class Residue:
-    """What a store holds outside the blob API: staged names and committed names."""
-
-    staging: list[str]
-    committed: list[str]
 
 
 @pytest.fixture
@@ -128,9 +86,6 @@ def residue(store: BlobStore, request: pytest.FixtureRequest) -> Callable[[], Re
     memory = store
     # Memory stages in a local buffer only; its dict is the whole committed state.
     return lambda: Residue([], sorted(memory._blobs))
-
-
-Leftovers = Callable[[], int]
 
 
 @pytest.fixture

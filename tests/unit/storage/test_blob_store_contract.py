@@ -26,7 +26,7 @@ from registry.storage import (
 )
 from registry.storage import local as local_module
 from registry.storage import s3 as s3_module
-from tests.unit.storage.conftest import Residue, make_s3_store
+from tests.fixtures.blob_stores import Residue, make_s3_store
 
 MiB = 1024 * 1024
 LARGE = 9 * MiB + MiB // 2  # above one 8 MiB S3 part, so S3 goes multipart

@@ -14,7 +14,7 @@ from registry.errors import StorageError
 from registry.ids import utcnow
 from registry.storage import BlobStore, LocalBlobStore, MemoryBlobStore, S3BlobStore
 from registry.storage.base import PendingWrite, naive_utc
-from tests.unit.storage.conftest import Leftovers, Residue
+from tests.fixtures.blob_stores import Leftovers, Residue
 
 Probe = Callable[[], Residue]
 SLACK = timedelta(seconds=5)  # clocks of the test, the filesystem and moto may differ a little
