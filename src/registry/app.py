@@ -1,4 +1,5 @@
-"""create_app(settings): the lifespan builds adapters and services; REST routes are mounted."""
+"""create_app(settings): the lifespan builds adapters and services; the three transports' routes
+are mounted here, side by side."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Route
 
 from registry.artifacts.service import ArtifactService
 from registry.audit.service import AuditService
 from registry.auth.service import AuthService
 from registry.config import Settings
 from registry.db.engine import Database
+from registry.graphql.app import GraphQLEndpoint
 from registry.health.metrics import MetricsMiddleware, RequestMetrics
 from registry.health.service import HealthService
 from registry.inputguard import InputGuardMiddleware
@@ -31,20 +34,28 @@ from registry.packages.service import PackageService
 from registry.rating.listener import RatingListener
 from registry.rating.lookup import StoredRatings
 from registry.rating.service import RatingService
+from registry.rest import routes as rest_routes
 from registry.rest.errors import HANDLERS
-from registry.rest.routes import ROUTES
-from registry.rest.support import Services
 from registry.search.base import SearchIndex
 from registry.search.factory import build_search_index
 from registry.search.opensearch import OpenSearchIndex, OpenSearchListener
 from registry.search.service import SearchService
+from registry.services import Services
 from registry.sources.hub import SourceRegistry
 from registry.storage.factory import build_blob_store
 from registry.versions.service import VersionsListener
+from registry.web import routes as web_routes
 from registry.web.sections import add_sections
 from registry.web.setup import build_web_service, close_web_service
 
 log = logging.getLogger("registry")
+
+# Order matters only where paths overlap: the REST routes list their literal paths first.
+ROUTES: list[BaseRoute] = [
+    *rest_routes.ROUTES,
+    Route("/graphql", GraphQLEndpoint(), methods=["GET", "POST"]),
+    *web_routes.ROUTES,
+]
 
 
 def _add_probes(svc: Services, sources: SourceRegistry, search: SearchIndex) -> None:
@@ -97,7 +108,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         audit = AuditService()
         auth = AuthService(settings)
         jobs = JobService(db, concurrency=settings.job_workers)
-        artifacts = ArtifactService(settings, sources, audit)
+        artifacts = ArtifactService(settings, db, sources, audit)
         packages = PackageService(
             settings, db, blobs, artifacts, jobs, hub=sources.huggingface, archives=sources.github
         )

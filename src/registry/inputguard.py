@@ -14,8 +14,8 @@ from urllib.parse import unquote_to_bytes
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from registry.errors import ValidationError
-from registry.rest.errors import ErrorResponse
 from registry.textcheck import describe
+from registry.transport.responses import ErrorResponse
 
 _CONTROL_BYTES = frozenset(range(0x20)) | {0x7F}
 _NEEDS_LOOK = re.compile(rb"[^\x20-\x7e]|%")

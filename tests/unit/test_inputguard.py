@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
 from registry.inputguard import InputGuardMiddleware, request_line_problem
-from registry.rest.errors import ErrorResponse
+from registry.transport.responses import ErrorResponse
 
 
 @pytest.mark.parametrize(

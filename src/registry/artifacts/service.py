@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -18,6 +18,7 @@ from registry.artifacts.schemas import (
 from registry.audit.service import AuditService
 from registry.auth.schemas import Principal
 from registry.config import Settings
+from registry.db.engine import Database
 from registry.db.models import ArtifactRow
 from registry.db.repositories import UnitOfWork
 from registry.errors import (
@@ -82,8 +83,11 @@ def parse_id(value: str) -> str:
 class ArtifactService:
     """Business rules for artifacts; transports call it, repositories store for it."""
 
-    def __init__(self, settings: Settings, sources: SourceFetcher, audit: AuditService) -> None:
+    def __init__(
+        self, settings: Settings, db: Database, sources: SourceFetcher, audit: AuditService
+    ) -> None:
         self.settings = settings
+        self.db = db
         self.sources = sources
         self.audit = audit
         self.listeners: list[ArtifactListener] = []
@@ -93,9 +97,62 @@ class ArtifactService:
         self.listeners.append(listener)
 
     async def committed(self, row: ArtifactRow, created: bool) -> None:
-        """Tell listeners a save is durable; the transport calls this after its commit."""
+        """Tell listeners a save is durable; `store` and `replace` call this after the commit."""
         for listener in self.listeners:
             await listener.committed(row, created)
+
+    # -- the create and replace sequences: each owns its transactions (docs/architecture.md) --
+
+    async def create(
+        self,
+        actor: Principal,
+        artifact_type: ArtifactType,
+        request: ArtifactCreateRequest,
+        *,
+        vet: Callable[[Draft], None] | None = None,
+    ) -> ArtifactRow:
+        """Register from a source URL: prepare (network, no database), let `vet` refuse the
+        draft, then `store` it (the REST route, the register page, the gated ingest)."""
+        draft = await self.prepare(artifact_type, request)
+        if vet is not None:
+            vet(draft)
+        return await self.store(actor, draft)
+
+    async def store(
+        self,
+        actor: Principal,
+        draft: Draft,
+        *,
+        refused: Callable[[], Awaitable[None]] | None = None,
+        stored: Callable[[], None] | None = None,
+    ) -> ArtifactRow:
+        """Register a prepared draft in one write transaction, commit it, then tell the
+        committed listeners. `refused` runs when nothing was stored (then the error is
+        raised), `stored` right after the commit (a zip upload releases its blobs)."""
+        try:
+            async with self.db.unit_of_work(write=True) as uow:
+                row = await self.register(uow, actor, draft)
+        except BaseException:
+            if refused is not None:
+                await refused()
+            raise
+        if stored is not None:
+            stored()
+        await self.committed(row, True)
+        return row
+
+    async def replace(
+        self, actor: Principal, artifact_type: ArtifactType, artifact_id: str, body: ArtifactIn
+    ) -> ArtifactRow:
+        """Replace an artifact's source: 404/403 before any network call, prepare the new
+        source, write it in one write transaction, commit, tell the committed listeners."""
+        async with self.db.unit_of_work() as uow:
+            await self.get_for_change(uow, actor, artifact_type, artifact_id)
+        draft = await self.prepare_update(artifact_type, artifact_id, body)
+        async with self.db.unit_of_work(write=True) as uow:
+            row = await self.update(uow, actor, artifact_type, artifact_id, body, draft)
+        await self.committed(row, False)
+        return row
 
     async def prepare(self, artifact_type: ArtifactType, request: ArtifactCreateRequest) -> Draft:
         """Fetch the source (network, no database) and pick the name."""

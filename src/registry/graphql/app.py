@@ -17,7 +17,7 @@ from strawberry.types import ExecutionResult
 from registry.errors import RegistryError, ValidationError
 from registry.graphql.context import GraphQLContext
 from registry.graphql.schema import schema
-from registry.rest.support import authenticate, parse_json_body, read_body, services
+from registry.transport.requests import authenticate, parse_json_body, read_body, services
 
 log = logging.getLogger("registry.graphql")
 _CONTEXT_KEY = "registry.graphql.context"

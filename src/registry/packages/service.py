@@ -216,17 +216,16 @@ class PackageService:
             await self.ensure_new(uow, artifact_type, name, version)
         draft, staged = await self.stage_upload(artifact_type, name, version, chunks)
         try:
-            async with self.db.unit_of_work(write=True) as uow:
-                row = await self.artifacts.register(uow, principal, draft)
-        except ConflictError:
-            await self.discard(staged)  # a concurrent upload of this version got there first
+            return await self.artifacts.store(
+                principal,
+                draft,
+                # A refused registration leaves no blob behind; once committed, the package
+                # rows reference the blobs, so the upload's pins go.
+                refused=lambda: self.discard(staged),
+                stored=lambda: self.pins.unpin(staged.pinned),
+            )
+        except ConflictError:  # a concurrent upload of this version got there first
             raise _version_taken(artifact_type, name, version) from None
-        except BaseException:
-            await self.discard(staged)  # a refused registration leaves no blob behind
-            raise
-        self.pins.unpin(staged.pinned)  # committed: the package rows reference them now
-        await self.artifacts.committed(row, True)
-        return row
 
     async def discard(self, staged: StagedUpload) -> None:
         """Remove the blobs of an upload refused after staging (and unpin them); if the

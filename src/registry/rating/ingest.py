@@ -7,7 +7,7 @@ way (424 naming the failing metrics) and nothing is stored for a refused model.
 from __future__ import annotations
 
 from registry.artifacts.schemas import ArtifactCreateRequest, ArtifactType
-from registry.artifacts.service import ArtifactService
+from registry.artifacts.service import ArtifactService, Draft
 from registry.auth.schemas import Principal
 from registry.db.models import ArtifactRow
 from registry.errors import RegistryError, ValidationError
@@ -25,7 +25,11 @@ async def ingest_model(
     """Rate the hub model, refuse it (424) unless vetted, else register it."""
     if rating.sources.parse(body.url).kind != "hf_model":
         raise ValidationError("ingest takes a public Hugging Face model URL")
-    draft = await artifacts.prepare(ArtifactType.model, body)
+    return await artifacts.create(principal, ArtifactType.model, body, vet=_vetted)
+
+
+def _vetted(draft: Draft) -> None:
+    """Refuse the draft unless its rating (computed while preparing it) passes the gate."""
     error = draft.annotations.get(RATING_ERROR)
     if isinstance(error, RegistryError):
         raise error
@@ -33,7 +37,3 @@ async def ingest_model(
     if not isinstance(computed, Computed):  # pragma: no cover - the listener always sets one
         raise RegistryError("the model was not rated")
     gate(computed)  # 424 with the failing metrics; nothing has been stored
-    async with rating.db.unit_of_work(write=True) as uow:
-        row = await artifacts.register(uow, principal, draft)
-    await artifacts.committed(row, True)
-    return row

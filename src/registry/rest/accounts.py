@@ -9,7 +9,8 @@ from starlette.routing import Route
 from registry.auth.schemas import user_record
 from registry.auth.service import AuthenticationRequest, UserRegistration
 from registry.auth.throttle import client_address
-from registry.rest.support import authenticate, json_response, parse_model, read_json, services
+from registry.transport.requests import authenticate, parse_model, read_json, services
+from registry.transport.responses import json_response
 
 
 async def create_token(request: Request) -> Response:

@@ -14,17 +14,12 @@ from registry.artifacts.schemas import (
     artifact_of,
     metadata_of,
 )
-from registry.artifacts.service import parse_id, parse_type
+from registry.artifacts.service import parse_type
 from registry.errors import ValidationError
-from registry.rest.support import (
-    authenticate,
-    base_url,
-    json_response,
-    parse_model,
-    read_json,
-    services,
-)
 from registry.textcheck import is_ascii_digits
+from registry.transport.artifacts import resolve
+from registry.transport.requests import authenticate, base_url, parse_model, read_json, services
+from registry.transport.responses import json_response
 
 ARTIFACT = "/artifacts/{artifact_type}/{id}"
 ARTIFACT_ALIAS = "/artifact/{artifact_type}/{id}"
@@ -35,50 +30,32 @@ async def create_artifact(request: Request) -> Response:
     principal = await authenticate(request, "upload")
     artifact_type = parse_type(request.path_params["artifact_type"])
     body = parse_model(ArtifactCreateRequest, await read_json(request))
-    svc = services(request)
-    draft = await svc.artifacts.prepare(artifact_type, body)
-    async with svc.db.unit_of_work(write=True) as uow:
-        row = await svc.artifacts.register(uow, principal, draft)
-    await svc.artifacts.committed(row, True)
+    row = await services(request).artifacts.create(principal, artifact_type, body)
     return json_response(artifact_of(row, base_url(request)), status_code=201)
 
 
 async def get_artifact(request: Request) -> Response:
     """GET /artifacts/{artifact_type}/{id}."""
-    await authenticate(request, "search")
-    artifact_type = parse_type(request.path_params["artifact_type"])
-    artifact_id = parse_id(request.path_params["id"])
-    svc = services(request)
-    async with svc.db.unit_of_work() as uow:
-        row = await svc.artifacts.get(uow, artifact_type, artifact_id)
+    target = await resolve(request, "search")
+    row = await target.read()
     return json_response(artifact_of(row, base_url(request)))
 
 
 async def update_artifact(request: Request) -> Response:
     """PUT /artifacts/{artifact_type}/{id}: replace the source (its creator or an admin)."""
-    principal = await authenticate(request, "upload")
-    artifact_type = parse_type(request.path_params["artifact_type"])
-    artifact_id = parse_id(request.path_params["id"])
+    target = await resolve(request, "upload")
     body = parse_model(ArtifactIn, await read_json(request))
-    svc = services(request)
-    async with svc.db.unit_of_work() as uow:  # 404 / 403 before any network call
-        await svc.artifacts.get_for_change(uow, principal, artifact_type, artifact_id)
-    draft = await svc.artifacts.prepare_update(artifact_type, artifact_id, body)
-    async with svc.db.unit_of_work(write=True) as uow:
-        row = await svc.artifacts.update(uow, principal, artifact_type, artifact_id, body, draft)
-    await svc.artifacts.committed(row, False)
+    row = await target.svc.artifacts.replace(target.principal, target.type, target.id, body)
     return json_response(artifact_of(row, base_url(request)))
 
 
 async def delete_artifact(request: Request) -> Response:
     """DELETE /artifacts/{artifact_type}/{id} (its creator or an admin)."""
-    principal = await authenticate(request, "upload")
-    artifact_type = parse_type(request.path_params["artifact_type"])
-    artifact_id = parse_id(request.path_params["id"])
-    svc = services(request)
+    target = await resolve(request, "upload")
+    svc = target.svc
     async with svc.db.unit_of_work(write=True) as uow:
-        await svc.artifacts.delete(uow, principal, artifact_type, artifact_id)
-    return json_response({"status": "deleted", "id": artifact_id})
+        await svc.artifacts.delete(uow, target.principal, target.type, target.id)
+    return json_response({"status": "deleted", "id": target.id})
 
 
 def _int_param(request: Request, name: str, *, header: bool = False) -> int | None:
@@ -129,26 +106,22 @@ async def by_regex(request: Request) -> Response:
 
 async def audit_trail(request: Request) -> Response:
     """GET /artifact/{artifact_type}/{id}/audit (admins): the trail; the read itself is audited."""
-    principal = await authenticate(request, "admin")
-    artifact_type = parse_type(request.path_params["artifact_type"])
-    artifact_id = parse_id(request.path_params["id"])
-    svc = services(request)
+    target = await resolve(request, "admin")
+    svc = target.svc
     async with svc.db.unit_of_work(write=True) as uow:
-        row = await svc.artifacts.get(uow, artifact_type, artifact_id)
+        row = await target.get(uow)
         trail = await svc.audit.trail(uow, row)
-        await svc.audit.record(uow, principal, row, "AUDIT")
+        await svc.audit.record(uow, target.principal, row, "AUDIT")
     return json_response(trail)
 
 
 async def audit_history(request: Request) -> Response:
     """GET /artifact/{artifact_type}/{id}/audit/history (admins): every stored entry of an id,
     also after the artifact was deleted (its DELETE entry last)."""
-    await authenticate(request, "admin")
-    artifact_type = parse_type(request.path_params["artifact_type"])
-    artifact_id = parse_id(request.path_params["id"])
-    svc = services(request)
+    target = await resolve(request, "admin")
+    svc = target.svc
     async with svc.db.unit_of_work() as uow:
-        entries = await svc.audit.history(uow, artifact_type.value, artifact_id)
+        entries = await svc.audit.history(uow, target.type.value, target.id)
     return json_response(entries)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from starlette.exceptions import HTTPException
@@ -10,17 +9,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from registry.errors import RegistryError
+from registry.transport.responses import ErrorResponse
 
 log = logging.getLogger("registry.rest")
-
-
-class ErrorResponse(JSONResponse):
-    """A JSON error body that renders whatever input it echoes (a lone surrogate included)."""
-
-    def render(self, content: object) -> bytes:
-        """UTF-8 JSON; characters UTF-8 cannot carry become JSON escapes instead of a crash."""
-        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        return text.encode("utf-8", "backslashreplace")
 
 
 async def registry_error(request: Request, exc: Exception) -> Response:

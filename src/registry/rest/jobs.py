@@ -6,9 +6,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from registry.artifacts.service import parse_id, parse_type
+from registry.artifacts.service import parse_id
 from registry.jobs.service import job_view
-from registry.rest.support import authenticate, json_response, services
+from registry.transport.artifacts import resolve
+from registry.transport.requests import authenticate, services
+from registry.transport.responses import json_response
 
 
 async def get_job(request: Request) -> Response:
@@ -23,12 +25,10 @@ async def get_job(request: Request) -> Response:
 
 async def artifact_jobs(request: Request) -> Response:
     """GET /artifacts/{artifact_type}/{id}/jobs: the artifact's jobs, newest first."""
-    await authenticate(request, "search")
-    artifact_type = parse_type(request.path_params["artifact_type"])
-    artifact_id = parse_id(request.path_params["id"])
-    svc = services(request)
+    target = await resolve(request, "search")
+    svc = target.svc
     async with svc.db.unit_of_work() as uow:
-        row = await svc.artifacts.get(uow, artifact_type, artifact_id)
+        row = await target.get(uow)
         jobs = await svc.jobs.for_artifact(uow, row.id)
     return json_response([job_view(job) for job in jobs])
 

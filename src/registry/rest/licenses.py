@@ -9,10 +9,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from registry.artifacts.schemas import ArtifactType
-from registry.artifacts.service import parse_id
 from registry.licenses.rules import Verdict
 from registry.licenses.service import SimpleLicenseCheckRequest
-from registry.rest.support import authenticate, json_response, parse_model, read_json, services
+from registry.transport.artifacts import resolve
+from registry.transport.requests import parse_model, read_json
+from registry.transport.responses import json_response
 
 
 def render_verdict(verdict: Verdict, repo_id: str) -> dict[str, Any]:
@@ -30,14 +31,11 @@ def render_verdict(verdict: Verdict, repo_id: str) -> dict[str, Any]:
 
 
 async def _verdict(request: Request) -> tuple[Verdict, str]:
-    await authenticate(request, "search")
-    artifact_id = parse_id(request.path_params["id"])
+    target = await resolve(request, "search", artifact_type=ArtifactType.model)
     body = parse_model(SimpleLicenseCheckRequest, await read_json(request))
-    svc = services(request)
-    licenses = svc.lineage.licenses
+    licenses = target.svc.lineage.licenses
     licenses.github_repo(body.github_url)  # 400 for a non-GitHub URL before any lookup
-    async with svc.db.unit_of_work() as uow:
-        row = await svc.artifacts.get(uow, ArtifactType.model, artifact_id)
+    row = await target.read()
     # GitHub is asked after the read transaction ends: a slow API holds no connection.
     return await licenses.explain(row.license, body.github_url, body.policy)
 

@@ -9,9 +9,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from registry.artifacts.schemas import ArtifactType
-from registry.artifacts.service import parse_id
 from registry.lineage.graph import Graph
-from registry.rest.support import authenticate, json_response, services
+from registry.transport.artifacts import resolve
+from registry.transport.responses import json_response
 
 
 def render_graph(graph: Graph) -> dict[str, Any]:
@@ -45,11 +45,10 @@ def render_graph(graph: Graph) -> dict[str, Any]:
 
 async def lineage(request: Request) -> Response:
     """GET /artifact/model/{id}/lineage: ancestors and descendants, edges parent -> child."""
-    await authenticate(request, "search")
-    artifact_id = parse_id(request.path_params["id"])
-    svc = services(request)
+    target = await resolve(request, "search", artifact_type=ArtifactType.model)
+    svc = target.svc
     async with svc.db.unit_of_work() as uow:
-        row = await svc.artifacts.get(uow, ArtifactType.model, artifact_id)
+        row = await target.get(uow)
         graph = await svc.lineage.graph.lineage_of_model(uow, row)
     return json_response(render_graph(graph))
 

@@ -10,25 +10,22 @@ from starlette.routing import Route
 
 from registry.artifacts.schemas import (
     ArtifactCreateRequest,
+    ArtifactType,
     artifact_of,
     metadata_of,
 )
-from registry.artifacts.service import parse_id
 from registry.db.models import ArtifactRow
 from registry.db.models.rating import RatingRow
 from registry.errors import ValidationError
 from registry.ids import isoformat_z
 from registry.rating import trust
 from registry.rating.ingest import ingest_model
-from registry.rest.support import (
-    authenticate,
-    base_url,
-    json_response,
-    parse_model,
-    read_json,
-    services,
-)
 from registry.textcheck import is_ascii_digits
+from registry.transport.artifacts import resolve
+from registry.transport.requests import authenticate, base_url, parse_model, read_json, services
+from registry.transport.responses import json_response
+
+MODEL = ArtifactType.model
 
 
 def trust_view(artifact: ArtifactRow, row: RatingRow) -> dict[str, Any]:
@@ -55,25 +52,22 @@ def trust_view(artifact: ArtifactRow, row: RatingRow) -> dict[str, Any]:
 
 async def rate(request: Request) -> Response:
     """GET /artifact/model/{id}/rate: the stored rating (computed on demand); audited."""
-    principal = await authenticate(request, "search")
-    artifact_id = parse_id(request.path_params["id"])
-    return json_response(await services(request).rating.rate(principal, artifact_id))
+    target = await resolve(request, "search", artifact_type=MODEL)
+    return json_response(await target.svc.rating.rate(target.principal, target.id))
 
 
 async def trust_report(request: Request) -> Response:
     """GET /artifact/model/{id}/trust: trust status and the reproducibility case (extension)."""
-    await authenticate(request, "search")
-    artifact_id = parse_id(request.path_params["id"])
-    artifact, row = await services(request).rating.report(artifact_id)
+    target = await resolve(request, "search", artifact_type=MODEL)
+    artifact, row = await target.svc.rating.report(target.id)
     return json_response(trust_view(artifact, row))
 
 
 async def refresh(request: Request) -> Response:
     """POST /artifact/model/{id}/rate/refresh: recompute the rating now (extension)."""
-    await authenticate(request, "upload")
-    artifact_id = parse_id(request.path_params["id"])
-    svc = services(request).rating
-    row = await svc.refresh(artifact_id)
+    target = await resolve(request, "upload", artifact_type=MODEL)
+    svc = target.svc.rating
+    row = await svc.refresh(target.id)
     artifact, row = await svc.report(row.artifact_id)
     return json_response(trust_view(artifact, row))
 

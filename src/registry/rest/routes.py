@@ -1,13 +1,12 @@
-"""Every REST route, assembled from the transport modules (one module per domain)."""
+"""Every REST route, assembled from the transport modules (one module per domain); the app
+mounts them before GraphQL's and the pages'."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
-from registry.graphql.app import GraphQLEndpoint
 from registry.rest import accounts, artifacts, jobs, licenses, lineage, packages, rating, system
 from registry.rest import search as search_routes
-from registry.web import routes as web_routes
 
 # Order matters only where paths overlap: each module lists its literal paths first.
 ROUTES: list[BaseRoute] = [
@@ -20,6 +19,4 @@ ROUTES: list[BaseRoute] = [
     *packages.ROUTES,
     *lineage.ROUTES,
     *licenses.ROUTES,
-    Route("/graphql", GraphQLEndpoint(), methods=["GET", "POST"]),
-    *web_routes.ROUTES,
 ]

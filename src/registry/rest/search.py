@@ -6,8 +6,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from registry.rest.support import authenticate, json_response, parse_model, read_json, services
 from registry.search.service import ArtifactSearchRequest
+from registry.transport.requests import authenticate, parse_model, read_json, services
+from registry.transport.responses import json_response
 
 
 async def search_artifacts(request: Request) -> Response:

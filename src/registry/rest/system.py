@@ -7,8 +7,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from registry.errors import RegistryError, ValidationError
-from registry.rest.support import authenticate, json_response, services
 from registry.textcheck import parse_count
+from registry.transport.requests import authenticate, services
+from registry.transport.responses import json_response
 
 # A track is listed only once its targets are met and tested: the high-assurance targets (issue
 # "High assurance": loaded no-flake proof, coverage and error-message gates, disaster scenarios,

@@ -18,8 +18,10 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from registry.artifacts.schemas import ArtifactType
 from registry.auth.schemas import Permission, Principal
 from registry.errors import CsrfError, PermissionDeniedError, RegistryError, SignInRequiredError
-from registry.rest.support import Services, services
+from registry.services import Services
 from registry.textcheck import check_plain_text
+from registry.transport.artifacts import ArtifactTarget, target_of
+from registry.transport.requests import services
 from registry.web.service import WebSession
 
 log = logging.getLogger("registry.web")
@@ -54,6 +56,12 @@ class Page:
                 f"user '{principal.name}' lacks the '{permission}' permission"
             )
         return principal
+
+    def target(
+        self, principal: Principal, artifact_type: ArtifactType | None = None
+    ) -> ArtifactTarget:
+        """The artifact the page's path names (type unless fixed, and id); 400 if malformed."""
+        return target_of(self.svc, principal, self.request.path_params, artifact_type)
 
     async def form(self, max_files: int = 0) -> FormData:
         """The submitted form, after checking its origin and its CSRF token.

@@ -14,7 +14,7 @@ from registry.db.repositories import UnitOfWork
 from registry.errors import RegistryError
 from registry.licenses.rules import Policy
 from registry.rating import trust
-from registry.rest.support import Services
+from registry.services import Services
 from registry.web.lineage_svg import layout
 from registry.web.service import ArtifactSection
 

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from registry.auth.schemas import user_record
 from registry.auth.service import UserRegistration
 from registry.errors import RegistryError
-from registry.rest.support import parse_model
+from registry.transport.requests import parse_model
 from registry.web.context import Page, field, page, redirect
 
 PERMISSION_FIELDS = ("upload", "search", "download")

@@ -8,13 +8,12 @@ from typing import Any
 from starlette.responses import Response
 
 from registry.artifacts.schemas import ArtifactType, artifact_of
-from registry.artifacts.service import parse_id, parse_type
 from registry.errors import RegistryError
 from registry.ids import isoformat_z
 from registry.licenses.service import SimpleLicenseCheckRequest
 from registry.packages.parts import parse_part
-from registry.rest.packages import serve_content
-from registry.rest.support import base_url, parse_model
+from registry.transport.downloads import serve_content
+from registry.transport.requests import base_url, parse_model
 from registry.web.context import Page, field, page, redirect
 
 FILES_SHOWN = 500  # a dataset with 100k files still renders a page quickly
@@ -24,14 +23,12 @@ FILES_SHOWN = 500  # a dataset with 100k files still renders a page quickly
 async def artifact_page(current: Page) -> Response:
     """GET /ui/artifacts/{artifact_type}/{id}."""
     principal = current.require("search")
-    params = current.request.path_params
-    artifact_type = parse_type(params["artifact_type"])
-    artifact_id = parse_id(params["id"])
+    target = current.target(principal)
     svc = current.svc
     trail: list[dict[str, Any]] | None = None
     # Admins see the audit trail, and reading it is audited, as on the REST route.
     async with svc.db.unit_of_work(write=principal.is_admin) as uow:
-        row = await svc.artifacts.get(uow, artifact_type, artifact_id)
+        row = await target.get(uow)
         sections = await svc.web.section_blocks(uow, row, principal)
         if principal.is_admin:
             trail = await svc.audit.trail(uow, row)
@@ -55,14 +52,11 @@ async def artifact_page(current: Page) -> Response:
 @page
 async def download(current: Page) -> Response:
     """GET /ui/artifacts/{artifact_type}/{id}/download[?part=]: as the REST download, audited."""
-    principal = current.require("download")
-    request = current.request
-    artifact_type = parse_type(request.path_params["artifact_type"])
-    artifact_id = parse_id(request.path_params["id"])
-    part = parse_part(request.query_params.get("part"))
+    target = current.target(current.require("download"))
+    part = parse_part(current.request.query_params.get("part"))
     svc = current.svc
-    content = await svc.packages.download(principal, artifact_type, artifact_id, part)
-    return await serve_content(request, svc, content)
+    content = await svc.packages.download(target.principal, target.type, target.id, part)
+    return await serve_content(current.request, svc, content)
 
 
 @page
@@ -70,23 +64,22 @@ async def rate(current: Page) -> Response:
     """POST /ui/artifacts/model/{id}/rate: rate a model now, or recompute its rating."""
     principal = current.require("search")
     form = await current.form()
-    artifact_id = parse_id(current.request.path_params["id"])
+    target = current.target(principal, ArtifactType.model)
     if field(form, "refresh"):
         current.require("upload")
-        await current.svc.rating.refresh(artifact_id)
+        await current.svc.rating.refresh(target.id)
     else:
-        await current.svc.rating.rate(principal, artifact_id)
-    return redirect(current, f"/ui/artifacts/model/{artifact_id}#section-trust")
+        await current.svc.rating.rate(principal, target.id)
+    return redirect(current, f"/ui/artifacts/model/{target.id}#section-trust")
 
 
 @page
 async def license_check(current: Page) -> Response:
     """POST /ui/artifacts/model/{id}/license-check: the explained verdict, as a fragment."""
-    current.require("search")
+    principal = current.require("search")
     form = await current.form()
-    artifact_id = parse_id(current.request.path_params["id"])
-    svc = current.svc
-    licenses = svc.lineage.licenses
+    target = current.target(principal, ArtifactType.model)
+    licenses = current.svc.lineage.licenses
     context: dict[str, Any]
     try:
         body = parse_model(
@@ -94,30 +87,25 @@ async def license_check(current: Page) -> Response:
             {"github_url": field(form, "github_url").strip(), "policy": field(form, "policy")},
         )
         licenses.github_repo(body.github_url)  # 400 for a non-GitHub URL before any lookup
-        async with svc.db.unit_of_work() as uow:
-            row = await svc.artifacts.get(uow, ArtifactType.model, artifact_id)
+        row = await target.read()
         verdict, repo = await licenses.explain(row.license, body.github_url, body.policy)
         context, status = {"verdict": verdict, "repo": repo}, 200
     except RegistryError as exc:
         context, status = {"error": exc.to_dict()}, exc.status_code
     if current.is_htmx:
         return current.render("sections/license_result.html", context, status)
-    return current.render(
-        "license_result_page.html", context | {"artifact_id": artifact_id}, status
-    )
+    return current.render("license_result_page.html", context | {"artifact_id": target.id}, status)
 
 
 @page
 async def mirror(current: Page) -> Response:
     """POST /ui/artifacts/{artifact_type}/{id}/mirror (admins): queue a mirror, e.g. a dataset."""
-    current.require("admin")
+    principal = current.require("admin")
     await current.form()
-    params = current.request.path_params
-    artifact_type = parse_type(params["artifact_type"])
-    artifact_id = parse_id(params["id"])
+    target = current.target(principal)
     svc = current.svc
     async with svc.db.unit_of_work(write=True) as uow:
-        row = await svc.artifacts.get(uow, artifact_type, artifact_id)
+        row = await target.get(uow)
         await svc.packages.request_mirror(uow, row)
     svc.jobs.wake()
     return redirect(current, f"/ui/artifacts/{row.type}/{row.id}#section-downloads")

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from registry.artifacts.schemas import ArtifactCreateRequest, ArtifactType
 from registry.artifacts.service import parse_type
 from registry.errors import RegistryError
-from registry.rest.support import parse_model
+from registry.transport.requests import parse_model
 from registry.web.context import Page, artifact_form, field, page, redirect
 
 log = logging.getLogger("registry.web")
@@ -57,10 +57,7 @@ async def register_submit(current: Page) -> Response:
         body = parse_model(
             ArtifactCreateRequest, {"url": values["url"], "name": values["name"] or None}
         )
-        draft = await svc.artifacts.prepare(artifact_type, body)
-        async with svc.db.unit_of_work(write=True) as uow:
-            row = await svc.artifacts.register(uow, principal, draft)
-        await svc.artifacts.committed(row, True)
+        row = await svc.artifacts.create(principal, artifact_type, body)
     except RegistryError as exc:
         # The same JSON error body the REST route returns, shown next to the field it concerns.
         field_name = "type" if exc.message.startswith("unknown artifact type") else None

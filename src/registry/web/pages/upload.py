@@ -19,8 +19,8 @@ from registry.artifacts.service import parse_type
 from registry.errors import RatingDisqualifiedError, RegistryError, ValidationError
 from registry.packages.upload import check_declared_size, check_upload_name, check_version
 from registry.rating.ingest import ingest_model
-from registry.rest.support import parse_model
 from registry.storage.base import CHUNK_SIZE
+from registry.transport.requests import parse_model
 from registry.web.context import Page, artifact_form, field, page, redirect
 
 log = logging.getLogger("registry.web")

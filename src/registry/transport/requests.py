@@ -1,55 +1,20 @@
-"""Shared plumbing for REST handlers: the service container, JSON in/out, auth, validation."""
+"""Request plumbing every transport shares: the service container, JSON bodies, the token check."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 
-from registry.artifacts.service import ArtifactService
-from registry.audit.service import AuditService
 from registry.auth.schemas import Permission, Principal
-from registry.auth.service import AuthService
-from registry.config import Settings
-from registry.db.engine import Database
 from registry.errors import PayloadTooLargeError, ValidationError
-from registry.health.metrics import RequestMetrics
-from registry.health.service import HealthService
-from registry.jobs.service import JobService
-from registry.lineage.feature import LineageFeature
-from registry.packages.service import PackageService
-from registry.rating.service import RatingService
-from registry.search.service import SearchService
-from registry.storage.base import BlobStore
+from registry.services import Services
 from registry.textcheck import escape_controls, is_ascii_digits, json_problem, needs_json_check
-from registry.web.service import WebService
 
 M = TypeVar("M", bound=BaseModel)
-
-
-@dataclass(slots=True)
-class Services:
-    """Everything a transport may call, built once per process by the app's lifespan."""
-
-    settings: Settings
-    db: Database
-    blobs: BlobStore
-    auth: AuthService
-    artifacts: ArtifactService
-    audit: AuditService
-    health: HealthService
-    metrics: RequestMetrics
-    jobs: JobService
-    packages: PackageService
-    web: WebService
-    rating: RatingService
-    lineage: LineageFeature
-    search: SearchService
 
 
 def services(request: Request) -> Services:
@@ -133,10 +98,3 @@ def base_url(request: Request) -> str:
     """Public base URL for links we hand out (configured, else the request's own)."""
     configured = services(request).settings.public_base_url
     return (configured or str(request.base_url)).rstrip("/")
-
-
-def json_response(
-    content: Any, status_code: int = 200, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    """A JSON response."""
-    return JSONResponse(content, status_code=status_code, headers=headers)
