@@ -128,7 +128,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
             metrics=metrics,
             jobs=jobs,
             packages=packages,
-            web=build_web_service(settings, auth),
             rating=RatingService(settings, db, sources, audit, jobs),
             lineage=LineageFeature(
                 LineageService(), LicenseService(sources, Policy(settings.license_policy))
@@ -149,12 +148,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
         svc.rating.set_parent_lookup(lookups)
         svc.packages.dependencies = lookups
         svc.lineage.ratings = StoredRatings()
-        add_sections(svc)
+        # The pages' own state (sessions, templates, sections) stays with the web transport.
+        web = build_web_service(settings, auth)
+        add_sections(svc, web)
         _add_probes(svc, sources, search)
         svc.health.start()  # probes on a schedule; /health/components reads the last round
         async with db.unit_of_work(write=True) as uow:
             await auth.ensure_default_admin(uow)
         app.state.services = svc
+        app.state.web = web
         jobs.start()
         collector.start(jobs, settings.blob_gc_interval_seconds)
         log.info("registry ready: database=%s blobs=%s", db.dialect, blobs.name)
@@ -165,7 +167,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await collector.stop()
             await jobs.stop()
             await packages.close()
-            close_web_service(svc.web)
+            close_web_service(web)
             await sources.close()
             await blobs.close()
             if isinstance(search, OpenSearchIndex):

@@ -17,7 +17,6 @@ from registry.packages.service import PackageService
 from registry.rating.service import RatingService
 from registry.search.service import SearchService
 from registry.storage.base import BlobStore
-from registry.web.service import WebService
 
 
 @dataclass(slots=True)
@@ -34,7 +33,6 @@ class Services:
     metrics: RequestMetrics
     jobs: JobService
     packages: PackageService
-    web: WebService
     rating: RatingService
     lineage: LineageFeature
     search: SearchService

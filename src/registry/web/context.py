@@ -22,7 +22,7 @@ from registry.services import Services
 from registry.textcheck import check_plain_text
 from registry.transport.artifacts import ArtifactTarget, target_of
 from registry.transport.requests import services
-from registry.web.service import WebSession
+from registry.web.service import WebSession, web_service
 
 log = logging.getLogger("registry.web")
 
@@ -83,7 +83,7 @@ class Page:
         headers: dict[str, str] | None = None,
     ) -> HTMLResponse:
         """Render a template with the common context (user, CSRF token, current path)."""
-        web = self.svc.web
+        web = web_service(self.request)
         base = {
             "user": self.session.principal if self.session else None,
             "csrf_token": self.session.csrf_token if self.session else "",
@@ -179,7 +179,7 @@ async def load_session(request: Request) -> WebSession | None:
     if not secret:
         return None
     async with svc.db.unit_of_work() as uow:
-        return await svc.web.resolve(uow, secret)
+        return await web_service(request).resolve(uow, secret)
 
 
 def redirect(page: Page, url: str) -> Response:

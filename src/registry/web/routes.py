@@ -14,7 +14,7 @@ _HEADERS = [Middleware(SecurityHeaders)]
 
 async def _static(scope: Scope, receive: Receive, send: Send) -> None:
     # The asset directory comes from settings, known only once the lifespan built the service.
-    await scope["app"].state.services.web.static(scope, receive, send)
+    await scope["app"].state.web.static(scope, receive, send)
 
 
 def _page(path: str, endpoint: object, methods: list[str]) -> Route:

@@ -16,7 +16,7 @@ from registry.licenses.rules import Policy
 from registry.rating import trust
 from registry.services import Services
 from registry.web.lineage_svg import layout
-from registry.web.service import ArtifactSection
+from registry.web.service import ArtifactSection, WebService
 
 METRIC_LABELS = {
     "ramp_up_time": "Ramp-up time",
@@ -33,7 +33,7 @@ METRIC_LABELS = {
 }
 
 
-def add_sections(svc: Services) -> None:
+def add_sections(svc: Services, web: WebService) -> None:
     """Register every block the artifact page shows beyond its own metadata."""
 
     async def rating(uow: UnitOfWork, row: ArtifactRow, principal: Principal) -> dict[str, Any]:
@@ -105,7 +105,6 @@ def add_sections(svc: Services) -> None:
             "can_download": principal.has("download"),
         }
 
-    web = svc.web
     web.add_artifact_section(
         ArtifactSection("trust", "Trust and rating", "sections/rating.html", rating, 10, ("model",))
     )

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import jinja2
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp
 
 from registry.auth.schemas import Principal
@@ -121,3 +122,11 @@ class WebService:
             if context is not None:
                 blocks.append((section, context))
         return blocks
+
+
+def web_service(connection: HTTPConnection) -> WebService:
+    """The pages' own state (sessions, templates, log ring, sections) for this app.
+
+    It lives on `app.state.web`, beside the shared `Services` container, because only this
+    transport uses it: REST and GraphQL never see browser sessions or templates."""
+    return connection.app.state.web  # type: ignore[no-any-return]

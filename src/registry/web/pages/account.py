@@ -21,6 +21,7 @@ from registry.web.context import (
     redirect,
     set_cookie,
 )
+from registry.web.service import web_service
 
 log = logging.getLogger("registry.web")
 LOGIN_CSRF_MAX_AGE = 3600
@@ -105,10 +106,10 @@ async def login_submit(current: Page) -> Response:
         refused.headers.update(exc.response_headers())
         return refused
     async with svc.db.unit_of_work(write=True) as uow:
-        secret, _session = await svc.web.sign_in(uow, user)
+        secret, _session = await web_service(request).sign_in(uow, user)
     log.info("web sign-in: %s", name[:128])
     response = redirect(current, next_path)
-    set_cookie(request, response, SESSION_COOKIE, secret, svc.web.session_ttl_seconds)
+    set_cookie(request, response, SESSION_COOKIE, secret, web_service(request).session_ttl_seconds)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/ui")
     return response
 
@@ -119,7 +120,7 @@ async def logout(current: Page) -> Response:
     await current.form()  # sign-out is CSRF-protected too: a forced sign-out is an attack
     assert current.session is not None
     async with current.svc.db.unit_of_work(write=True) as uow:
-        await current.svc.web.sign_out(uow, current.session)
+        await web_service(current.request).sign_out(uow, current.session)
     response = redirect(current, "/ui/login")
     response.delete_cookie(SESSION_COOKIE, path="/ui")
     return response

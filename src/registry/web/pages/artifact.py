@@ -15,6 +15,7 @@ from registry.packages.parts import parse_part
 from registry.transport.downloads import serve_content
 from registry.transport.requests import base_url, parse_model
 from registry.web.context import Page, field, page, redirect
+from registry.web.service import web_service
 
 FILES_SHOWN = 500  # a dataset with 100k files still renders a page quickly
 
@@ -29,7 +30,7 @@ async def artifact_page(current: Page) -> Response:
     # Admins see the audit trail, and reading it is audited, as on the REST route.
     async with svc.db.unit_of_work(write=principal.is_admin) as uow:
         row = await target.get(uow)
-        sections = await svc.web.section_blocks(uow, row, principal)
+        sections = await web_service(current.request).section_blocks(uow, row, principal)
         if principal.is_admin:
             trail = await svc.audit.trail(uow, row)
             await svc.audit.record(uow, principal, row, "AUDIT")

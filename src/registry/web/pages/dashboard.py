@@ -9,6 +9,7 @@ from starlette.responses import Response
 from registry.web.charts import route_chart, summarise, timeline_chart
 from registry.web.context import Page, page
 from registry.web.logring import LEVELS
+from registry.web.service import web_service
 
 WINDOW_SECONDS = 3600.0
 TIMELINE_BUCKETS = 30  # two-minute bars across the hour
@@ -49,7 +50,9 @@ def _log_context(current: Page) -> dict[str, object]:
     level = level if level in LEVELS else "INFO"
     logger = params.get("logger", "").strip()[:100]
     text = params.get("text", "").strip()[:200]
-    entries = current.svc.web.logs.query(min_level=level, logger=logger, text=text, limit=LOG_LIMIT)
+    entries = web_service(current.request).logs.query(
+        min_level=level, logger=logger, text=text, limit=LOG_LIMIT
+    )
     return {
         "entries": entries,
         "filters": {"level": level, "logger": logger, "text": text},
