@@ -61,11 +61,12 @@ test: $(TEST_STAMP) postgres web chromium
 test-proof: $(TEST_STAMP)
 	scripts/test-proof.sh
 
-## lint: ruff (lint + format check) and mypy --strict
+## lint: ruff (lint + format check), mypy --strict, and the import contracts (layers, no cycles)
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy src
+	$(BIN)/lint-imports
 
 ## bench-tools: wrk (load generator) and nginx (the baseline) from Debian for `make bench`
 bench-tools:
