@@ -3,7 +3,13 @@ VENV   := .venv
 # Python >= 3.11.8: its zipfile refuses overlapping entries (a zip-bomb shape); the newest one
 # installed is found by scripts/find-python.sh (PYTHON=... picks one). A venv made by an older
 # Python is replaced.
-PYTHON ?= python3
+PYTHON ?= $(shell scripts/find-python.sh)
+ifneq ($(wildcard $(VENV)/bin/python),)
+ifneq ($(shell $(VENV)/bin/python -c 'import sys; print(int(sys.version_info >= (3, 11, 8)))' 2>/dev/null),1)
+$(info $(VENV) was made by a Python older than 3.11.8: making it anew)
+$(shell rm -rf $(VENV))
+endif
+endif
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
