@@ -43,6 +43,7 @@ from registry.search.service import SearchService
 from registry.services import Services
 from registry.sources.hub import SourceRegistry
 from registry.storage.factory import build_blob_store
+from registry.transactions.service import TransactionListener, TransactionService
 from registry.versions.service import VersionsListener
 from registry.web import routes as web_routes
 from registry.web.sections import add_sections
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 LineageService(), LicenseService(sources, Policy(settings.license_policy))
             ),
             search=SearchService(settings, search),
+            transactions=TransactionService(settings, db, artifacts, packages),
         )
         svc.artifacts.add_listener(JobsArtifactListener())
         svc.artifacts.add_listener(VersionsListener())
@@ -142,6 +144,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         svc.artifacts.add_listener(LineageListener())
         svc.artifacts.add_listener(PackageArtifactListener(jobs))
         svc.artifacts.add_listener(RatingListener(svc.rating))
+        svc.artifacts.add_listener(TransactionListener())
         # Cross-area lookups: lineage feeds tree_score, cost and the datasets part; ratings
         # feed GraphQL's node fields.
         lookups = LineageLookups()

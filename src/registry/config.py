@@ -111,6 +111,12 @@ class Settings(BaseSettings):
     blob_gc_grace_seconds: float = 6 * 3600.0
 
     # Rating (see docs/metrics.md): the create-route gate, the reproducibility sandbox.
+    # Atomic groups of changes (POST /transactions): operations per group, and how long a
+    # group may stay unexecuted before it is abandoned (well under blob_gc_grace_seconds, so
+    # the collector never takes an open group's staged upload).
+    transaction_max_operations: int = Field(default=100, ge=1)
+    transaction_ttl_seconds: int = Field(default=1800, ge=1)
+
     ingest_gate_on_create: bool = False  # REGISTRY_INGEST_GATE_ON_CREATE: 424 unvetted models
     rating_reproducibility: bool = True  # run card code in the sandbox after each rating
     rating_sandbox_seconds: float = 30.0  # wall clock per run (CPU limit is the same)

@@ -16,6 +16,7 @@
     │   └── SearchTimeoutError         (413, "search_budget_exceeded")
     ├── RangeNotSatisfiableError       (416, "range_not_satisfiable")
     ├── RatingDisqualifiedError        (424, "rating_disqualified")
+    ├── OperationFailedError           (the failing operation's status and code; a group's)
     ├── TooManyRequestsError           (429, "too_many_requests"; carries Retry-After)
     ├── MetricFailedError              (500, "metric_failed")
     ├── SourceUnavailableError         (502, "source_unavailable")
@@ -172,6 +173,25 @@ class RatingDisqualifiedError(RegistryError):
 
     status_code = 424
     code = "rating_disqualified"
+
+
+class OperationFailedError(RegistryError):
+    """One operation of an atomic group failed, so none was applied; answers with that
+    operation's own status and code, the message and details naming which one."""
+
+    def __init__(self, index: int, op: str, cause: RegistryError) -> None:
+        details: dict[str, Any] = {"operation": index, "op": op, "status": cause.status_code}
+        if cause.details:
+            details["cause"] = cause.details
+        super().__init__(
+            f"operation {index} ({op}) failed, so nothing was applied: {cause.message}",
+            details=details,
+        )
+        self.index = index
+        self.op = op
+        self.cause = cause
+        self.status_code = cause.status_code
+        self.code = cause.code
 
 
 class TooManyRequestsError(RegistryError):

@@ -27,6 +27,11 @@ def new_artifact_id() -> str:
     return str(10**9 + secrets.randbelow(_ARTIFACT_ID_SPACE - 10**9))
 
 
+def new_transaction_id() -> str:
+    """Return a fresh transaction (atomic group) id: 32 lowercase hex digits."""
+    return secrets.token_hex(16)
+
+
 def new_token_secret() -> str:
     """Return a fresh opaque bearer secret (256 bits, URL-safe)."""
     return secrets.token_urlsafe(32)

@@ -17,6 +17,7 @@ from registry.packages.service import PackageService
 from registry.rating.service import RatingService
 from registry.search.service import SearchService
 from registry.storage.base import BlobStore
+from registry.transactions.service import TransactionService
 
 
 @dataclass(slots=True)
@@ -36,3 +37,4 @@ class Services:
     rating: RatingService
     lineage: LineageFeature
     search: SearchService
+    transactions: TransactionService

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from registry.artifacts.confusion import ModelFacts, find_suspects
 from registry.artifacts.events import ArtifactListener
@@ -24,8 +24,10 @@ from registry.db.repositories import UnitOfWork
 from registry.errors import (
     ConflictError,
     NotFoundError,
+    OperationFailedError,
     PayloadTooLargeError,
     PermissionDeniedError,
+    RegistryError,
     ValidationError,
 )
 from registry.ids import new_artifact_id, utcnow
@@ -53,6 +55,18 @@ class Draft:
     info: SourceInfo
     # Listeners' findings computed before the write (e.g. a rating), keyed by listener.
     annotations: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Change:
+    """One prepared change of an atomic group: a create or upload carries its draft, an
+    update its draft and envelope, a delete only the artifact's type and id."""
+
+    op: Literal["create", "upload", "update", "delete"]
+    artifact_type: ArtifactType
+    draft: Draft | None = None
+    artifact_id: str | None = None
+    body: ArtifactIn | None = None
 
 
 @dataclass(slots=True)
@@ -153,6 +167,46 @@ class ArtifactService:
             row = await self.update(uow, actor, artifact_type, artifact_id, body, draft)
         await self.committed(row, False)
         return row
+
+    async def store_all(
+        self,
+        actor: Principal,
+        changes: Sequence[Change],
+        *,
+        guard: Callable[[UnitOfWork], Awaitable[None]] | None = None,
+        done: Callable[[UnitOfWork, list[ArtifactRow | None]], Awaitable[None]] | None = None,
+    ) -> list[ArtifactRow | None]:
+        """Apply prepared changes in ONE write unit of work (all or none), commit, then tell
+        the committed listeners of each saved row. `guard` runs first in that unit of work,
+        `done` last; a change's error is raised as OperationFailedError naming its index."""
+        rows: list[ArtifactRow | None] = []
+        async with self.db.unit_of_work(write=True) as uow:
+            if guard is not None:
+                await guard(uow)
+            for index, change in enumerate(changes):
+                try:
+                    rows.append(await self._apply(uow, actor, change))
+                except RegistryError as exc:
+                    raise OperationFailedError(index, change.op, exc) from exc
+            if done is not None:
+                await done(uow, rows)
+        for change, row in zip(changes, rows, strict=True):
+            if row is not None:
+                await self.committed(row, change.op != "update")
+        return rows
+
+    async def _apply(self, uow: UnitOfWork, actor: Principal, change: Change) -> ArtifactRow | None:
+        if change.op == "delete":
+            assert change.artifact_id is not None
+            await self.delete(uow, actor, change.artifact_type, change.artifact_id)
+            return None
+        assert change.draft is not None
+        if change.op == "update":
+            assert change.artifact_id is not None and change.body is not None
+            return await self.update(
+                uow, actor, change.artifact_type, change.artifact_id, change.body, change.draft
+            )
+        return await self.register(uow, actor, change.draft)
 
     async def prepare(self, artifact_type: ArtifactType, request: ArtifactCreateRequest) -> Draft:
         """Fetch the source (network, no database) and pick the name."""

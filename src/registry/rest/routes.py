@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from registry.rest import accounts, artifacts, jobs, licenses, lineage, packages, rating, system
+from registry.rest import (
+    accounts,
+    artifacts,
+    jobs,
+    licenses,
+    lineage,
+    packages,
+    rating,
+    system,
+    transactions,
+)
 from registry.rest import search as search_routes
 
 # Order matters only where paths overlap: each module lists its literal paths first.
@@ -19,4 +29,5 @@ ROUTES: list[BaseRoute] = [
     *packages.ROUTES,
     *lineage.ROUTES,
     *licenses.ROUTES,
+    *transactions.ROUTES,
 ]

@@ -1,0 +1,1 @@
+"""Atomic groups of changes: create, upload, update and delete artifacts all or none."""
