@@ -96,7 +96,8 @@ class Settings(BaseSettings):
     # Packages: zip uploads, mirroring, download zips (see docs/packages.md).
     package_max_upload_bytes: int = 5 * 1024**3
     package_max_uncompressed_bytes: int = 20 * 1024**3
-    package_max_entries: int = 10_000
+    # Hub model repositories hold tens to hundreds of files; each entry is one blob write.
+    package_max_entries: int = 2_000
     package_max_ratio: float = 200.0
     package_tmp_dir: Path | None = None  # where uploads and zips are spooled; None = system temp
     dataset_mirror_max_bytes: int = 10 * 1024**3

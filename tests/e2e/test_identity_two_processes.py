@@ -92,4 +92,4 @@ def test_concurrent_creates_and_uploads_at_two_processes_store_one_artifact(
             follow_redirects=True,
         )
         assert download.status_code == 200
-        assert download.content == body
+        zips.assert_rebuilt(download.content, zips.TINY_FILES)  # the files, rebuilt

@@ -53,7 +53,8 @@ async def test_the_collector_job_removes_what_a_deleted_artifact_left(
     client: httpx.AsyncClient, registry_app: Starlette
 ) -> None:
     svc = registry_app.state.services
-    kept_body = zips.zip_bytes(zips.TINY_FILES | {"kept.txt": uuid.uuid4().bytes})
+    kept_files = zips.TINY_FILES | {"kept.txt": uuid.uuid4().bytes}
+    kept_body = zips.zip_bytes(kept_files)
     gone_body = zips.zip_bytes({"gone.txt": uuid.uuid4().bytes, "README.md": b"# gone"})
     kept = (await upload(client, kept_body, "kept")).json()["metadata"]["id"]
     gone = (await upload(client, gone_body, "gone")).json()["metadata"]["id"]
@@ -67,10 +68,11 @@ async def test_the_collector_job_removes_what_a_deleted_artifact_left(
     svc.jobs.wake()
     done = await svc.jobs.wait(job.id, 60)
     assert done.status == "succeeded", done.error
-    assert done.result["blobs_removed"] >= 2  # gone.txt and the upload's own zip at least
+    assert done.result["blobs_removed"] >= 2  # gone.txt and its package zip at least
     remaining = blob_names(registry_app)
     assert remaining < before
     download = await client.get(f"/artifacts/model/{kept}/download")
-    assert download.status_code == 200 and download.content == kept_body
+    assert download.status_code == 200
+    zips.assert_rebuilt(download.content, kept_files)
     weights = await client.get(f"/artifacts/model/{kept}/download", params={"part": "weights"})
     assert weights.status_code == 200

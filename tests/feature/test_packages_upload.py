@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import io
+import struct
 import uuid
 import zipfile
 from collections.abc import AsyncIterator, Callable
@@ -16,6 +17,7 @@ import pytest
 from starlette.applications import Starlette
 
 from registry.artifacts.schemas import ArtifactType
+from registry.db.repositories.packages import PackageRepository
 from registry.packages.parts import Part, part_of
 from tests.fixtures import hostile_zips as hz
 from tests.fixtures import zips
@@ -67,15 +69,15 @@ async def test_minilm_upload_and_every_part_match_the_files(
     download_url = created.json()["data"]["download_url"]
     assert download_url.endswith(f"/artifacts/model/{artifact_id}/download")
 
-    whole = await client.get(f"/artifacts/model/{artifact_id}/download")
-    assert whole.status_code == 200
-    assert whole.content == minilm_zip  # the upload itself, byte for byte
-    assert whole.headers["etag"] == f'"{hashlib.sha256(minilm_zip).hexdigest()}"'
-    assert whole.headers["content-length"] == str(len(minilm_zip))
-
     source = {
         p.relative_to(minilm_dir()).as_posix(): p for p in minilm_dir().rglob("*") if p.is_file()
     }
+    whole = await client.get(f"/artifacts/model/{artifact_id}/download")
+    assert whole.status_code == 200
+    # A zip the registry rebuilt from the files (the wrapping folder dropped), not the upload.
+    zips.assert_rebuilt(whole.content, {name: path.read_bytes() for name, path in source.items()})
+    assert whole.headers["etag"] == f'"{hashlib.sha256(whole.content).hexdigest()}"'
+    assert whole.headers["content-length"] == str(len(whole.content))
     for part in Part:
         expected = {path for path in source if part_of(path) == part}
         response = await client.get(
@@ -205,6 +207,63 @@ async def test_crafted_zip_is_400_naming_the_entry_and_changes_nothing(
     assert (await client.post("/artifacts", json=[{"name": "*"}])).json() == listed_before
 
 
+def crafted_upload() -> tuple[bytes, dict[str, bytes]]:
+    """A zip carrying everything the registry does not vet but an unzip would apply: an archive
+    comment, entry comments, unknown extra fields, far-future and odd timestamps, MS-DOS
+    hidden/system attributes, mode 0777, a folder entry, deflated entries, unsorted order."""
+    files = {
+        "z-last.txt": b"written first",
+        "README.md": b"# crafted\n",
+        "src/run.py": b"print('run')\n" * 50,
+        "model.safetensors": bytes(range(256)) * 4,
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.comment = b"planted-archive-comment"
+        folder = zipfile.ZipInfo("src/", (2107, 12, 31, 23, 59, 58))
+        folder.external_attr = (0o40777 << 16) | 0x10
+        archive.writestr(folder, b"")
+        for index, (name, data) in enumerate(files.items()):
+            dos = index % 2 == 1
+            info = zipfile.ZipInfo(
+                name, (2107, 12, 31, 23, 59, 58) if dos else (1999, 9, 9, 9, 9, 8)
+            )
+            info.compress_type = zipfile.ZIP_DEFLATED if dos else zipfile.ZIP_STORED
+            info.create_system = 0 if dos else 3
+            info.external_attr = 0x27 if dos else (0o100777 << 16)  # hidden, system, read-only
+            info.extra = struct.pack("<2H", 0xCAFE, 15) + b"planted-extra-!"
+            info.comment = b"planted-entry-comment"
+            archive.writestr(info, data)
+    return buffer.getvalue(), files
+
+
+async def test_the_whole_download_is_a_zip_the_registry_rebuilt_from_the_files(
+    client: httpx.AsyncClient, registry_app: Starlette
+) -> None:
+    body, files = crafted_upload()
+    created = await upload(client, body, name="crafted")
+    assert created.status_code == 201, created.text
+    artifact_id = created.json()["metadata"]["id"]
+    whole = await client.get(f"/artifacts/model/{artifact_id}/download")
+    assert whole.status_code == 200
+    assert whole.content != body
+    zips.assert_rebuilt(whole.content, files)  # sorted, stored, 1980, 0644, no extras/comments
+    for planted in (b"planted-archive-comment", b"planted-extra", b"planted-entry-comment"):
+        assert planted not in whole.content  # local headers included
+    digest = hashlib.sha256(whole.content).hexdigest()
+    assert whole.headers["etag"] == f'"{digest}"'
+    assert whole.headers["content-length"] == str(len(whole.content))
+    svc = registry_app.state.services
+    async with svc.db.unit_of_work() as uow:
+        package = await PackageRepository(uow.session).get(artifact_id)
+    assert package is not None and package.archive_digest == digest
+    assert await svc.blobs.exists(digest)
+    # The same files always give the same zip, however they were uploaded.
+    again = await upload(client, zips.zip_bytes(files), name="plain")
+    plain = await client.get(f"/artifacts/model/{again.json()['metadata']['id']}/download")
+    assert plain.content == whole.content
+
+
 async def test_ten_thousand_entries_over_the_cap_are_413_before_parsing(
     client: httpx.AsyncClient, registry_app: Starlette, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -222,7 +281,8 @@ async def test_a_refused_upload_keeps_the_blobs_a_concurrent_upload_committed(
 ) -> None:
     svc = registry_app.state.services
     # Bytes no other test stored, so that upload A creates every blob itself.
-    body = zips.zip_bytes(zips.TINY_FILES | {"unique.txt": uuid.uuid4().bytes})
+    unique = uuid.uuid4().bytes
+    body = zips.zip_bytes(zips.TINY_FILES | {"unique.txt": unique})
 
     async def feed() -> AsyncIterator[bytes]:
         yield body
@@ -238,7 +298,7 @@ async def test_a_refused_upload_keeps_the_blobs_a_concurrent_upload_committed(
     await svc.packages.discard(staged)
     download = await client.get(f"/artifacts/model/{second}/download")
     assert download.status_code == 200
-    assert download.content == body
+    zips.assert_rebuilt(download.content, zips.TINY_FILES | {"unique.txt": unique})
     weights = await client.get(f"/artifacts/model/{second}/download", params={"part": "weights"})
     assert weights.status_code == 200
 

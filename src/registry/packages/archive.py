@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from registry.errors import PayloadTooLargeError
 from registry.storage.base import CHUNK_SIZE, BlobInfo, BlobStore
@@ -94,7 +94,7 @@ async def build_zip(
     path = Path(name)
     try:
         with os.fdopen(fd, "wb") as raw:
-            archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED, allowZip64=True)
+            archive = zip_writer(raw)
             try:
                 for arcname, digest, size in entries:
                     await _add_member(blobs, archive, arcname, digest, size)
@@ -111,16 +111,25 @@ def remove_file(path: Path) -> None:
     path.unlink(missing_ok=True)
 
 
-async def _add_member(
-    blobs: BlobStore, archive: zipfile.ZipFile, arcname: str, digest: str, size: int
-) -> None:
+def zip_writer(raw: BinaryIO) -> zipfile.ZipFile:
+    """A zip the registry writes (parts, whole packages): stored entries, zip64 when needed."""
+    return zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED, allowZip64=True)
+
+
+def open_entry(archive: zipfile.ZipFile, arcname: str, size: int) -> IO[bytes]:
+    """Start a file entry as every registry zip writes it (blocking): stored, a fixed time,
+    a regular file of mode 0644 made on Unix, no extra fields or comment; write, then close."""
     info = zipfile.ZipInfo(arcname, ZIP_EPOCH)
     info.compress_type = zipfile.ZIP_STORED
     info.external_attr = 0o100644 << 16  # a regular, world-readable file
     info.create_system = 3
-    writer = await asyncio.to_thread(
-        archive.open, info, "w", force_zip64=size >= zipfile.ZIP64_LIMIT
-    )
+    return archive.open(info, "w", force_zip64=size >= zipfile.ZIP64_LIMIT)
+
+
+async def _add_member(
+    blobs: BlobStore, archive: zipfile.ZipFile, arcname: str, digest: str, size: int
+) -> None:
+    writer = await asyncio.to_thread(open_entry, archive, arcname, size)
     try:
         async for chunk in blobs.open(digest):
             await asyncio.to_thread(writer.write, chunk)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from registry.artifacts.events import ArtifactListener
 from registry.db.models import ArtifactRow
-from registry.db.models.packages import PackageFileRow, PackageRow
+from registry.db.models.packages import PackageRow
 from registry.db.repositories import UnitOfWork
 from registry.db.repositories.packages import PackageRepository
 from registry.ids import utcnow
@@ -17,18 +19,17 @@ PACKAGED = frozenset({"hf_model", "hf_dataset", "github", "upload"})
 MIRROR_JOB = "mirror"
 
 
-def file_rows(row: ArtifactRow) -> list[PackageFileRow]:
-    """The package file list an artifact's source implies (uploads arrive already stored)."""
+def file_rows(row: ArtifactRow) -> list[dict[str, Any]]:
+    """The package file list an artifact's source implies (uploads arrive already stored), as
+    column values: plain dicts, since building 10,000 row objects alone took ~0.6 s."""
     if row.source_kind == "github":
         repo = row.source_ref.rsplit("/", 1)[-1]
-        return [
-            PackageFileRow(artifact_id=row.id, path=f"{repo}.zip", part=Part.code, kind="archive")
-        ]
+        return [_file(row.id, f"{repo}.zip", part=Part.code, kind="archive")]
     uploaded = row.source_kind == "upload"
     return [
-        PackageFileRow(
-            artifact_id=row.id,
-            path=str(f["path"]),
+        _file(
+            row.id,
+            str(f["path"]),
             size=int(f.get("size") or 0),
             digest=f.get("sha256"),
             git_blob_id=f.get("blob_id"),
@@ -37,6 +38,30 @@ def file_rows(row: ArtifactRow) -> list[PackageFileRow]:
         )
         for f in row.files
     ]
+
+
+def _file(
+    artifact_id: str,
+    path: str,
+    *,
+    part: str,
+    size: int = 0,
+    digest: str | None = None,
+    git_blob_id: str | None = None,
+    kind: str = "file",
+    stored: bool = False,
+) -> dict[str, Any]:
+    """One package_files row's values (every column but the id)."""
+    return {
+        "artifact_id": artifact_id,
+        "path": path,
+        "size": size,
+        "digest": digest,
+        "git_blob_id": git_blob_id,
+        "part": part,
+        "kind": kind,
+        "stored": stored,
+    }
 
 
 class PackageArtifactListener(ArtifactListener):
@@ -63,7 +88,7 @@ class PackageArtifactListener(ArtifactListener):
         )
         package.updated_at = now
         await repo.save(package)
-        await repo.replace_files(row.id, file_rows(row))
+        await repo.replace_file_values(row.id, file_rows(row))
         if row.source_kind in AUTO_MIRROR:
             await self.jobs.enqueue(uow, MIRROR_JOB, artifact_id=row.id)
 

@@ -314,7 +314,8 @@ class PackageService:
         if not target.packaged:
             raise _not_stored(target)
         label = f"{target.name}-{part.value}" if part else target.name
-        # An upload's whole package is its own zip: no file list needed (the hot path).
+        # An upload's whole package is the zip rebuilt when it was staged: no file list
+        # needed (the hot path).
         if target.archive_digest and part is None:
             try:
                 info = await self.blobs.stat(target.archive_digest)
@@ -432,7 +433,7 @@ class PackageService:
             tally[0] += 1
             tally[1] += member.file.size
         size = sum(f.size for f in files)
-        if package.archive_digest:  # an upload's whole download is its own zip, as uploaded
+        if package.archive_digest:  # an upload's whole download: the zip rebuilt at upload
             size = int(row.extra.get("upload_size") or size)
         return PartsSummary(
             version=package.version,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -45,11 +45,19 @@ class PackageRepository:
 
     async def replace_files(self, artifact_id: str, rows: Sequence[PackageFileRow]) -> None:
         """Make rows the artifact's whole file list."""
+        values = [row.model_dump(exclude={"id"} if row.id is None else None) for row in rows]
+        await self.replace_file_values(artifact_id, values)
+
+    async def replace_file_values(
+        self, artifact_id: str, values: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Make rows of these column values the artifact's whole file list, in one batched
+        INSERT (10,000 files took ~3.5 s as ORM objects flushed through the session)."""
         await self.session.execute(
             delete(PackageFileRow).where(col(PackageFileRow.artifact_id) == artifact_id)
         )
-        self.session.add_all(rows)
-        await self.session.flush()
+        if values:
+            await self.session.execute(insert(PackageFileRow), list(values))
 
     async def mark_stored(self, file: PackageFileRow, digest: str, size: int) -> bool:
         """Record that a file's blob is committed under digest; False if the file is gone.
@@ -130,7 +138,7 @@ class DownloadTarget:
     name: str
     type: str
     packaged: bool  # a package record exists (else it is registered by reference only)
-    archive_digest: str | None  # an upload's own zip
+    archive_digest: str | None  # an upload's whole-package zip (rebuilt from its files)
 
 
 _TARGET = (
