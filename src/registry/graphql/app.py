@@ -110,5 +110,7 @@ class GraphQLEndpoint:
             return
         svc = services(request)
         async with svc.db.unit_of_work() as uow:
-            scope[_CONTEXT_KEY] = GraphQLContext(principal, uow, svc.lineage)
+            scope[_CONTEXT_KEY] = GraphQLContext(
+                principal, uow, svc.lineage, transactions=svc.transactions
+            )
             await self.graphql(scope, receive, send)

@@ -13,6 +13,7 @@ from registry.auth.schemas import Principal
 from registry.db.repositories import UnitOfWork
 from registry.db.repositories.lineage import LineageRepository
 from registry.lineage.feature import LineageFeature
+from registry.transactions.service import TransactionService
 
 T = TypeVar("T")
 
@@ -24,6 +25,8 @@ class GraphQLContext:
     principal: Principal
     uow: UnitOfWork
     feature: LineageFeature
+    # Mutations run their own units of work through it (an atomic group of changes).
+    transactions: TransactionService | None = None
     # One AsyncSession cannot run two statements at once, and resolvers run concurrently.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     artifacts: DataLoader[str, dict[str, Any] | None] = field(init=False)

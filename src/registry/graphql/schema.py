@@ -11,6 +11,7 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from registry.artifacts.schemas import ARTIFACT_ID_RE
 from registry.db.repositories.lineage import LineageRepository
 from registry.errors import NotFoundError, ValidationError
+from registry.graphql.mutations import Mutation
 from registry.graphql.types import (
     Artifact,
     ArtifactConnection,
@@ -140,6 +141,7 @@ class Query:
 
 schema = strawberry.Schema(
     query=Query,
+    mutation=Mutation,
     # Factories, not instances: each execution gets fresh extension state.
     extensions=[
         lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
