@@ -307,10 +307,12 @@ class TransactionService:
     def _guard(
         self, transaction_id: str, changes: list[Change]
     ) -> Callable[[UnitOfWork], Awaitable[None]]:
-        """First in the write: the group is still executing (not abandoned meanwhile), and
-        the artifacts it changes are locked (two groups on one artifact serialise)."""
+        """First in the write: one group's write at a time, the group is still executing (not
+        abandoned meanwhile), and the artifacts it changes are locked against single-artifact
+        routes (two groups on one artifact serialise)."""
 
         async def guard(uow: UnitOfWork) -> None:
+            await _repo(uow).serialize_groups()
             row = await _repo(uow).get(transaction_id, lock=True)
             if row is None or row.state != "executing":
                 state = row.state if row is not None else "gone"

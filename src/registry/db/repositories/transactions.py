@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -13,6 +13,8 @@ from registry.db.models import ArtifactRow
 from registry.db.models.transactions import TransactionOperationRow, TransactionRow
 
 LIVE_STATES = ("open", "executing")
+# Serialises the write phases of groups on PostgreSQL (see serialize_groups).
+_GROUP_LOCK_KEY = 461_2026
 
 
 class TransactionRepository:
@@ -97,6 +99,16 @@ class TransactionRepository:
             )
         )
         return [dict(s) for s in result.scalars().all() if s]
+
+    async def serialize_groups(self) -> None:
+        """Let one group's write phase run at a time (PostgreSQL: a transaction-level advisory
+        lock). A group writes several rows (artifacts, their per-type counters, packages), and
+        two groups taking them in different orders could deadlock; SQLite's write
+        transactions are serialised already."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:k)"), {"k": _GROUP_LOCK_KEY}
+            )
 
     async def lock_artifacts(self, artifact_ids: Sequence[str]) -> None:
         """Hold the artifacts' rows until the end of the unit of work, in id order so two
