@@ -8,7 +8,7 @@ import pytest
 
 from tests.fixtures.postgres import throwaway_postgres_database
 
-pytest_plugins = ["tests.fixtures.pytest_plugin"]
+pytest_plugins = ["tests.fixtures.pytest_plugin", "tests.fixtures.error_recorder"]
 # Fixture repositories hold code files (some named test_*.py) that are data, not our tests.
 collect_ignore_glob = ["fixtures/data/*"]
 
