@@ -17,5 +17,7 @@ def test_committed_schema_matches_the_code() -> None:
     )
 
 
-def test_no_mutations_or_subscriptions() -> None:
-    assert schema.mutation is None and schema.subscription is None
+def test_the_only_mutation_is_the_atomic_group_and_there_are_no_subscriptions() -> None:
+    assert schema.mutation is not None and schema.subscription is None
+    mutation = schema.schema_converter.type_map["Mutation"].definition
+    assert [f.name for f in mutation.fields] == ["execute_transaction"]
