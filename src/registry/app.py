@@ -98,7 +98,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        db = Database(settings.database_url, pool_size=settings.database_pool_size)
+        db = Database(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            connect_timeout=settings.database_connect_timeout_seconds,
+            command_timeout=settings.database_command_timeout_seconds,
+        )
         await db.migrate()
         blobs = build_blob_store(settings)
         await blobs.start()
@@ -108,7 +113,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await search.start()
         audit = AuditService()
         auth = AuthService(settings)
-        jobs = JobService(db, concurrency=settings.job_workers)
+        jobs = JobService(
+            db, concurrency=settings.job_workers, lease_seconds=settings.job_lease_seconds
+        )
         artifacts = ArtifactService(settings, db, sources, audit)
         packages = PackageService(
             settings, db, blobs, artifacts, jobs, hub=sources.huggingface, archives=sources.github

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     # Metadata database: sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db
     database_url: str = "sqlite+aiosqlite:///./var/registry.db"
     database_pool_size: int = 10
+    # PostgreSQL only: bounds on a connect and on one statement, so a server that stops
+    # answering (a dropped network, not a refused port) fails requests with 503, never hangs.
+    database_connect_timeout_seconds: float = Field(default=10.0, gt=0)
+    database_command_timeout_seconds: float = Field(default=60.0, gt=0)
 
     # Blob store backend by name; an unknown name fails at start.
     blob_backend: Literal["local", "s3", "memory"] = "local"
@@ -37,6 +41,11 @@ class Settings(BaseSettings):
     s3_secret_access_key: str | None = None
     s3_prefix: str = "blobs/"
     s3_create_bucket: bool = True
+    # Per attempt; botocore retries connection failures and timeouts up to s3_max_attempts
+    # (first try included), so an unreachable store answers 503 after about attempts x timeout.
+    s3_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    s3_read_timeout_seconds: float = Field(default=60.0, gt=0)
+    s3_max_attempts: int = Field(default=3, ge=1)
 
     # Search index backend by name: "sql" (the metadata DB: SQLite REGEXP / PostgreSQL pg_trgm)
     # or "opensearch" (a cluster at opensearch_url); an unknown name fails at start.
@@ -79,8 +88,10 @@ class Settings(BaseSettings):
     json_max_depth: int = 64  # deeper request JSON is refused with 400
     url_max_length: int = 2048
 
-    # Background jobs: worker tasks per process.
+    # Background jobs: worker tasks per process, and the lease a claim holds (renewed every
+    # third of it while the job runs); a job whose process died is claimed again once it ends.
     job_workers: int = 2
+    job_lease_seconds: float = Field(default=120.0, gt=0)
 
     # Health: seconds between component probe rounds (/health/components serves the last).
     health_probe_interval_seconds: float = 30.0
@@ -111,13 +122,13 @@ class Settings(BaseSettings):
     blob_gc_interval_seconds: float = 3600.0
     blob_gc_grace_seconds: float = 6 * 3600.0
 
-    # Rating (see docs/metrics.md): the create-route gate, the reproducibility sandbox.
     # Atomic groups of changes (POST /transactions): operations per group, and how long a
     # group may stay unexecuted before it is abandoned (well under blob_gc_grace_seconds, so
     # the collector never takes an open group's staged upload).
     transaction_max_operations: int = Field(default=100, ge=1)
     transaction_ttl_seconds: int = Field(default=1800, ge=1)
 
+    # Rating (see docs/metrics.md): the create-route gate, the reproducibility sandbox.
     ingest_gate_on_create: bool = False  # REGISTRY_INGEST_GATE_ON_CREATE: 424 unvetted models
     rating_reproducibility: bool = True  # run card code in the sandbox after each rating
     rating_sandbox_seconds: float = 30.0  # wall clock per run (CPU limit is the same)

@@ -26,6 +26,7 @@
     │   └── UnknownSearchBackendError  (500, "configuration_error")
     └── StorageError                   (500, "storage_error")
         ├── BlobNotFoundError          (404, "blob_not_found")
+        ├── BlobStoreUnavailableError  (503, "blob_store_unavailable"; unreachable or silent)
         └── BlobIntegrityError         (500, "blob_integrity")
 
 Adapters turn vendor errors (botocore, asyncpg, httpx) into these at their edge, so services and
@@ -262,6 +263,13 @@ class BlobNotFoundError(StorageError):
 
     status_code = 404
     code = "blob_not_found"
+
+
+class BlobStoreUnavailableError(StorageError):
+    """The blob store could not be reached or did not answer in time (retry later)."""
+
+    status_code = 503
+    code = "blob_store_unavailable"
 
 
 class BlobIntegrityError(StorageError):

@@ -37,7 +37,7 @@ async def broken_s3_app(settings: Settings) -> AsyncIterator[Starlette]:
         yield app
 
 
-async def test_an_unreachable_s3_store_answers_500_without_its_url(
+async def test_an_unreachable_s3_store_answers_503_without_its_url(
     broken_s3_app: Starlette, fresh: str
 ) -> None:
     transport = httpx.ASGITransport(app=broken_s3_app)
@@ -49,9 +49,9 @@ async def test_an_unreachable_s3_store_answers_500_without_its_url(
             content=zips.tiny_zip(),
             headers={"content-type": "application/zip"},
         )
-    assert response.status_code == 500, response.text
+    assert response.status_code == 503, response.text
     body = response.json()
-    assert body["error"] == "storage_error"
+    assert body["error"] == "blob_store_unavailable"
     assert "could not be reached" in body["message"]
     assert not ADDRESS.search(response.text), response.text
     assert "127.0.0.1" not in response.text and "http://" not in response.text

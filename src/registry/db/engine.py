@@ -4,6 +4,7 @@ units of work, one-hop transactions for hot paths, and start-up migrations."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,7 +14,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncSession,
     async_sessionmaker,
@@ -70,7 +72,15 @@ def _install_sqlite_hooks(engine: Engine) -> None:
 class Database:
     """Owns the engine; hands out units of work; runs migrations."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        echo: bool = False,
+        connect_timeout: float = 10.0,
+        command_timeout: float = 60.0,
+    ) -> None:
         self.url = normalise_url(url)
         parsed = make_url(self.url)
         self.dialect = parsed.get_backend_name()
@@ -89,6 +99,12 @@ class Database:
             kwargs["pool_pre_ping"] = True  # a server restart or idle timeout drops connections
             kwargs["pool_size"] = pool_size
             kwargs["max_overflow"] = pool_size
+            # A server that stops answering (dropped packets, not a refused port) would hold
+            # a connect or a statement for ever: bound both, so requests fail with 503.
+            kwargs["connect_args"] = {
+                "timeout": connect_timeout,
+                "command_timeout": command_timeout,
+            }
         self.engine = create_async_engine(self.url, **kwargs)
         self._direct: _DirectSQLite | None = None
         if self.dialect == "sqlite":
@@ -123,14 +139,21 @@ class Database:
             try:
                 yield UnitOfWork(session)
                 await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
+            except BaseException as exc:
+                if not is_connection_lost(exc):
+                    await session.rollback()
+                    raise
+                # The server went away or stopped answering mid-transaction: a rollback would
+                # fail or wait out its own timeout, so the connection is dropped instead (the
+                # server rolls back) and the caller gets 503 naming the database.
+                with contextlib.suppress(Exception):
+                    await session.invalidate()
+                raise _unavailable(exc) from exc
 
     async def _begin(self, session: AsyncSession, write: bool) -> None:
         try:
             await session.connection(execution_options={"sqlite_immediate": write})
-        except (OperationalError, DBAPIError, OSError) as exc:
+        except (OperationalError, DBAPIError, OSError, PoolTimeoutError) as exc:
             raise _unavailable(exc) from exc
 
     async def migrate(self) -> None:
@@ -162,6 +185,16 @@ class Database:
         await self.engine.dispose()
         if self._direct is not None:
             await asyncio.to_thread(self._direct.close)
+
+
+def is_connection_lost(exc: BaseException) -> bool:
+    """Tell whether a failure inside a transaction means the server is gone or not answering
+    (a reset or closed connection, a statement timeout), not a fault of the statement."""
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    # asyncpg's statement timeout and socket errors arrive untranslated; network calls never
+    # run inside a unit of work (docs/architecture.md), so these come from the database.
+    return isinstance(exc, TimeoutError | ConnectionError | PoolTimeoutError)
 
 
 def _unavailable(exc: BaseException) -> DatabaseUnavailableError:

@@ -177,6 +177,11 @@ class JobService:
             )
         if job is None:
             return False
+        if job.attempts > job.max_attempts:
+            # Its last attempt died with its process (the lease ran out): report, never loop.
+            error = "interrupted: the process running its last attempt stopped (lease expired)"
+            await self._finish(job.id, None, error, self._kinds[job.kind])
+            return True
         await self._run(job)
         return True
 
@@ -252,13 +257,18 @@ class JobService:
     async def _renew_lease(self, job_id: str) -> None:
         while True:
             await asyncio.sleep(self.lease_seconds / 3)
-            async with self.db.unit_of_work(write=True) as uow:
-                repo = JobRepository(uow.session)
-                job = await repo.get(job_id)
-                if job is None or job.status != "running":
-                    return
-                job.lease_until = utcnow() + timedelta(seconds=self.lease_seconds)
-                await repo.save(job)
+            try:
+                async with self.db.unit_of_work(write=True) as uow:
+                    repo = JobRepository(uow.session)
+                    job = await repo.get(job_id)
+                    if job is None or job.status != "running":
+                        return
+                    job.lease_until = utcnow() + timedelta(seconds=self.lease_seconds)
+                    await repo.save(job)
+            except Exception as exc:
+                # The database is away: keep trying. Should the lease run out meanwhile,
+                # another worker may claim the job again (it is retried, never lost).
+                log.warning("job %s: lease renewal failed: %s", job_id, exc)
 
 
 def poll_backoff(failures: int, base: float, cap: float) -> float:

@@ -29,6 +29,9 @@ def _s3(settings: Settings) -> BlobStore:
         access_key_id=settings.s3_access_key_id,
         secret_access_key=settings.s3_secret_access_key,
         create_bucket=settings.s3_create_bucket,
+        connect_timeout=settings.s3_connect_timeout_seconds,
+        read_timeout=settings.s3_read_timeout_seconds,
+        max_attempts=settings.s3_max_attempts,
     )
 
 

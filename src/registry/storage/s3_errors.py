@@ -10,12 +10,13 @@ import aiohttp
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
     ReadTimeoutError,
 )
 
-from registry.errors import BlobNotFoundError, StorageError
+from registry.errors import BlobNotFoundError, BlobStoreUnavailableError, StorageError
 
 log = logging.getLogger("registry.storage.s3")
 
@@ -36,14 +37,32 @@ def translated(action: str, digest: str | None = None) -> Iterator[None]:
     except (TimeoutError, BotoCoreError, aiohttp.ClientError) as exc:
         # Vendor messages name the endpoint (an internal URL): the detail stays in our log.
         log.warning("S3 %s failed: %s: %s", action, type(exc).__name__, exc)
-        raise StorageError(f"S3 {action} failed: {_generic(exc)}") from exc
+        message = f"S3 {action} failed: {_generic(exc)}"
+        if _unreachable(exc):
+            raise BlobStoreUnavailableError(message) from exc
+        raise StorageError(message) from exc
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """A connection refused, reset or timed out: the store is away, not refusing the call."""
+    return isinstance(
+        exc,
+        TimeoutError
+        | ConnectTimeoutError
+        | ReadTimeoutError
+        | EndpointConnectionError
+        | ConnectionClosedError
+        | aiohttp.ClientConnectionError,
+    )
 
 
 def _generic(exc: BaseException) -> str:
     """Say what kind of failure it was without the vendor's text (which names the endpoint)."""
     if isinstance(exc, TimeoutError | ConnectTimeoutError | ReadTimeoutError):
         return "the object store did not answer in time"
-    if isinstance(exc, EndpointConnectionError | aiohttp.ClientConnectionError):
+    if isinstance(
+        exc, EndpointConnectionError | ConnectionClosedError | aiohttp.ClientConnectionError
+    ):
         return "the object store could not be reached"
     return f"the object store client failed ({type(exc).__name__})"
 

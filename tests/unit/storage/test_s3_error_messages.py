@@ -14,7 +14,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from registry.errors import BlobNotFoundError, StorageError
+from registry.errors import BlobNotFoundError, BlobStoreUnavailableError, StorageError
 from registry.storage.s3_errors import translated
 
 ENDPOINT = "http://10.9.8.7:9000"
@@ -40,6 +40,10 @@ def test_vendor_failures_become_generic_storage_errors(
     assert caught.value.message == f"S3 upload failed: the object store {message}"
     assert "10.9.8.7" not in caught.value.message
     assert caught.value.__cause__ is vendor
+    # An unreachable or silent store is 503 (retry later); a client that cannot sign is 500.
+    away = message != "client failed (NoCredentialsError)"
+    assert isinstance(caught.value, BlobStoreUnavailableError) == away
+    assert caught.value.status_code == (503 if away else 500)
     logged = [r.getMessage() for r in caplog.records if r.name == "registry.storage.s3"]
     assert logged and logged[0].startswith(f"S3 upload failed: {type(vendor).__name__}")
 
