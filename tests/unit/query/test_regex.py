@@ -41,3 +41,32 @@ def test_sqlite_regexp_matches_with_re2() -> None:
     assert not sqlite_regexp("^bert$", "a bert model")
     assert not sqlite_regexp(None, "bert")
     assert not sqlite_regexp("bert", None)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "refused"),
+    [
+        ("(xa|[bc]d)+", False),  # classes with disjoint first characters
+        ("(xa|[wx]d)+", True),  # a class that shares the first character
+        ("(xa|[b-d]e)+", False),  # a narrow range is expanded
+        ("(xa|[^b]c)+", True),  # a negated class could start with anything
+        (r"(xa|\wc)+", True),  # so could a category
+        ("(xa|(b)c)+", False),  # a group's first characters are its content's
+        ("(xa|(.)c)+", True),
+        ("(xa|(bc|de)f)+", False),  # a nested alternation: the union of its branches
+        ("(xa|(bc|xe)f)+", True),
+        ("(xa|(bc|.e)f)+", True),
+        ("(xa|b?cd)+", False),  # an optional item lets the next one start the match
+        ("(xa|b?xd)+", True),
+        ("(xa|^bd)+", False),  # an anchor matches no character
+        ("(xa|b?)+", True),  # a branch that can match the empty string
+    ],
+)
+def test_repeated_alternations_are_refused_only_when_branches_can_start_alike(
+    pattern: str, refused: bool
+) -> None:
+    if refused:
+        with pytest.raises(ValidationError, match="branches overlap"):
+            compile_untrusted(pattern, max_length=256)
+    else:
+        assert compile_untrusted(pattern, max_length=256).pattern == pattern
