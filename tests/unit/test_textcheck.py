@@ -142,3 +142,18 @@ def test_log_escaping_keeps_one_honest_line() -> None:
         "GET /x\\x0d\\x0a2026-01-01 INFO registry: admin signed in\\x00\\u202e\\ud800"
     )
     assert escape_controls("plain é text") == "plain é text"
+
+
+@pytest.mark.parametrize(
+    ("body", "depth"),
+    [
+        (b"[" * 5000, 5000),  # unterminated: counted without parsing
+        (b'{"a": "[[[[\\"[[", "b": [[1]]}', 3),  # brackets and escaped quotes in strings skipped
+        (b'"]]]]"', 0),
+        (b"[[], {}, [[{}]]]", 4),
+    ],
+)
+def test_json_nesting_counts_brackets_outside_strings(body: bytes, depth: int) -> None:
+    from registry.textcheck import json_nesting
+
+    assert json_nesting(body) == depth

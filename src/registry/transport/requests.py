@@ -12,7 +12,13 @@ from starlette.requests import Request
 from registry.auth.schemas import Permission, Principal
 from registry.errors import PayloadTooLargeError, ValidationError
 from registry.services import Services
-from registry.textcheck import escape_controls, is_ascii_digits, json_problem, needs_json_check
+from registry.textcheck import (
+    escape_controls,
+    is_ascii_digits,
+    json_nesting,
+    json_problem,
+    needs_json_check,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -50,6 +56,10 @@ def parse_json_body(body: bytes, max_depth: int, what: str = "request body") -> 
     """Parse request JSON; 400 if invalid, deeper than max_depth, or holding NUL or a surrogate."""
     if not body.strip():
         raise ValidationError(f"{what} is empty; a JSON document is required")
+    if needs_json_check(body, max_depth) and json_nesting(body) > max_depth:
+        raise ValidationError(
+            f"{what} nests deeper than {max_depth} levels", details={"field": "(body)"}
+        )
     try:
         data = json.loads(body)
     except RecursionError:
