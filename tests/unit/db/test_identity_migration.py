@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
+from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -22,6 +22,9 @@ from tests.fixtures.postgres import postgres_admin_url
 
 MIGRATIONS = Path(engine_module.__file__).parent / "migrations"
 WHEN = datetime(2026, 1, 1)
+# Typed, so SQLAlchemy renders the datetime for each driver (sqlite3's own datetime adapter is
+# deprecated from Python 3.12, and warnings are errors here).
+AT = bindparam("at", type_=DateTime())
 
 
 def _upgrade(conn: Connection, revision: str) -> None:
@@ -68,7 +71,7 @@ ARTIFACT = text(
     "INSERT INTO artifacts (seq, id, name, type, url, source_kind, source_ref, card_text, "
     "card_data, files, tags, extra, size_bytes, created_by, created_at, updated_at) VALUES "
     "(:seq, :id, :name, :type, :url, 'url', :url, '', '{}', '[]', '[]', '{}', 0, :by, :at, :at)"
-)
+).bindparams(AT)
 
 
 def _artifact(seq: int, name: str, url: str, by: str = "alice", kind: str = "model") -> dict:
@@ -91,7 +94,7 @@ async def test_existing_duplicates_are_marked_and_new_ones_refused(empty_db: Dat
                 "INSERT INTO users (id, name, password_hash, is_admin, can_upload, can_search, "
                 "can_download, bootstrap, created_at) VALUES "
                 "(7, 'alice', 'x', false, true, true, true, false, :at)"
-            ),
+            ).bindparams(AT),
             {"at": WHEN},
         )
         rows = [
