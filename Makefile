@@ -58,9 +58,19 @@ serve: $(STAMP) web
 postgres:
 	@scripts/ensure-postgres.sh
 
-## test: install test dependencies, start what the tests need, run every suite
+## test: install test dependencies, start what the tests need, run every suite (tests/unit
+## first: its data alone is the unit-only figure; then the rest, appended), then the coverage
+## and error-message gates (docs/testing.md). A red test, or a figure below its gate, fails it.
+SEEN := tests/_artifacts/errors-seen.jsonl
+PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider --errors-seen=$(SEEN)
 test: $(TEST_STAMP) postgres web chromium
-	$(BIN)/python -m pytest -q -p no:cacheprovider --cov --cov-report=term:skip-covered tests
+	rm -f .coverage .coverage.* .coverage-unit $(SEEN)
+	$(PYTEST) --cov --cov-report= tests/unit; unit=$$?; cp .coverage .coverage-unit; \
+	$(PYTEST) --cov --cov-append --cov-report=term:skip-covered tests --ignore=tests/unit; rest=$$?; \
+	$(BIN)/python scripts/coverage_gate.py; cov=$$?; \
+	$(BIN)/python scripts/error_catalog.py --seen $(SEEN); err=$$?; \
+	echo "make test: unit suite rc=$$unit, other suites rc=$$rest, coverage gate rc=$$cov, error gate rc=$$err"; \
+	test $$unit$$rest$$cov$$err = 0000
 
 ## test-proof: the no-flake proof: `make test` 5 times in a row under stress-ng on every core,
 ## then once in random order (pytest-randomly); logs in tests/_artifacts/proof/ (RUNS=, SEED=)

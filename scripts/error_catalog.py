@@ -36,7 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src" / "registry"
 # The gate (a ratchet: the share measured on main, raised as tests are added) and the target.
-GATE_PERCENT = 80.0
+GATE_PERCENT = 58.0  # measured 58.2 % on main
 TARGET_PERCENT = 80.0
 START_UP_ONLY = {"ConfigurationError", "UnknownSearchBackendError"}
 WILDCARD = "(?s:.*?)"
