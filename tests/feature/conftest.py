@@ -45,6 +45,9 @@ def settings(
         hf_endpoint=fake_hub.url,
         github_api_url=fake_github.url,
         source_timeout_seconds=5,
+        # At most 10 connections: server processes of other suites share one PostgreSQL
+        # (100 connections by default) with this app; concurrency tests queue on the pool.
+        database_pool_size=5,
     )
 
 
