@@ -113,21 +113,27 @@ def json_problem(data: Any, max_depth: int) -> str | None:
     return None
 
 
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+# One pass over strings and brackets: a string token (its closing quote optional, so an
+# unterminated one runs to the end once) can never restart inside another string, which keeps
+# the scan linear even on a body of escaped quotes.
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
 
 
-def json_nesting(body: bytes) -> int:
-    """The deepest bracket nesting of a JSON text, strings skipped (linear, parses nothing).
+def json_nesting(body: bytes, stop_above: int | None = None) -> int:
+    """The deepest bracket nesting of a JSON text, strings skipped (linear, parses nothing);
+    with `stop_above`, returns as soon as the nesting passes it.
 
     Checked before parsing, so a deep document is refused the same way whatever the
     interpreter's parser does with it (3.11's recursed into RecursionError, 3.13's does not)."""
     depth = deepest = 0
-    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub(b'""', body)):
-        if match.group() in (b"[", b"{"):
+    for match in _JSON_TOKEN.finditer(body):
+        token = match.group()
+        if token in (b"[", b"{"):
             depth += 1
             deepest = max(deepest, depth)
-        else:
+            if stop_above is not None and deepest > stop_above:
+                break
+        elif token in (b"]", b"}"):
             depth -= 1
     return deepest
 

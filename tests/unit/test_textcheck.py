@@ -157,3 +157,12 @@ def test_json_nesting_counts_brackets_outside_strings(body: bytes, depth: int) -
     from registry.textcheck import json_nesting
 
     assert json_nesting(body) == depth
+
+
+def test_json_nesting_stays_linear_on_hostile_strings() -> None:
+    from registry.textcheck import json_nesting
+
+    # Escaped quotes in an unterminated string once made each quote rescan to the end.
+    body = b"[" * 70 + b'"' + b'\\"' * 200_000
+    assert json_nesting(body) == 70
+    assert json_nesting(b"[" * 500_000, stop_above=64) == 65  # stops once past the limit

@@ -56,7 +56,7 @@ def parse_json_body(body: bytes, max_depth: int, what: str = "request body") -> 
     """Parse request JSON; 400 if invalid, deeper than max_depth, or holding NUL or a surrogate."""
     if not body.strip():
         raise ValidationError(f"{what} is empty; a JSON document is required")
-    if needs_json_check(body, max_depth) and json_nesting(body) > max_depth:
+    if needs_json_check(body, max_depth) and json_nesting(body, max_depth) > max_depth:
         raise ValidationError(
             f"{what} nests deeper than {max_depth} levels", details={"field": "(body)"}
         )
