@@ -9,7 +9,6 @@ is that nothing hangs. Every test starts and ends with every proxy in pass mode.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,31 +19,12 @@ from starlette.applications import Starlette
 
 from registry.app import create_app
 from registry.config import Settings
+from tests.fixtures.disaster import BUCKET, LEASE, Faults
 from tests.fixtures.fault_proxy import FaultProxy
 from tests.fixtures.postgres import throwaway_postgres_database
 from tests.fixtures.registry_client import drain_jobs, login
 from tests.fixtures.registry_probe import S3Bucket
 from tests.fixtures.registry_processes import s3_protocol_server
-
-BUCKET = "disaster-registry"
-DEADLINE = 30.0  # the bound on any answer under a fault: "does not hang", generous for CI
-LEASE = 3.0  # job lease of the scenarios' app (the default is 120 s)
-
-
-@dataclass(slots=True)
-class Faults:
-    """One proxy per component, and what sits behind them."""
-
-    database: FaultProxy
-    blobs: FaultProxy
-    hub: FaultProxy
-    github: FaultProxy
-    database_url: str  # direct, not through the proxy: the tests' own look at the rows
-    bucket: S3Bucket  # direct, likewise
-
-    def all(self) -> list[FaultProxy]:
-        """Every proxy."""
-        return [self.database, self.blobs, self.hub, self.github]
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import pytest
 from starlette.applications import Starlette
 
 from registry.packages.collector import BlobCollector
-from tests.disaster.conftest import DEADLINE, Faults
+from tests.fixtures.disaster import DEADLINE, Faults
 from tests.fixtures.fault_proxy import Mode
 from tests.fixtures.registry_probe import sql_rows
 from tests.fixtures.zips import zip_bytes

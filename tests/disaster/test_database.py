@@ -13,7 +13,7 @@ import pytest
 
 from registry.db.engine import Database
 from registry.errors import DatabaseUnavailableError
-from tests.disaster.conftest import DEADLINE, Faults
+from tests.fixtures.disaster import DEADLINE, Faults
 from tests.fixtures.fault_proxy import Mode
 from tests.fixtures.registry_client import HF
 from tests.fixtures.registry_probe import sql_rows

@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from registry.errors import DatabaseUnavailableError
 from registry.ids import utcnow
 from registry.jobs.service import JobContext, JobService
-from tests.disaster.conftest import DEADLINE, LEASE, Faults
+from tests.fixtures.disaster import DEADLINE, LEASE, Faults
 from tests.fixtures.registry_probe import sql_rows
 
 KIND = "disaster_probe"

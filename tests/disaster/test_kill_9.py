@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.disaster.conftest import LEASE, Faults
+from tests.fixtures.disaster import LEASE, Faults
 from tests.fixtures.fault_proxy import FaultProxy
 from tests.fixtures.postgres import throwaway_postgres_database
 from tests.fixtures.registry_client import HF

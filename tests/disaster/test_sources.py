@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from tests.disaster.conftest import DEADLINE, Faults
+from tests.fixtures.disaster import DEADLINE, Faults
 from tests.fixtures.fault_proxy import Mode
 from tests.fixtures.registry_client import GH, HF
 from tests.fixtures.registry_probe import sql_rows

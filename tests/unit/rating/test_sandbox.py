@@ -71,7 +71,8 @@ async def test_wall_clock_timeout_kills(tmp_path: Path) -> None:
     work = tmp_path / "w"
     work.mkdir()
     result = await sandbox.run(work, "import time\ntime.sleep(30)\n")
-    assert result.timed_out and not result.ok and result.seconds < 5
+    # Killed at its 1 s wall clock, not after the script's 30 s (bound loose for a busy box).
+    assert result.timed_out and not result.ok and result.seconds < 20
 
 
 async def test_memory_limit(tmp_path: Path) -> None:
