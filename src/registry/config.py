@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -123,8 +123,8 @@ class Settings(BaseSettings):
     blob_gc_grace_seconds: float = 6 * 3600.0
 
     # Atomic groups of changes (POST /transactions): operations per group, and how long a
-    # group may stay unexecuted before it is abandoned (well under blob_gc_grace_seconds, so
-    # the collector never takes an open group's staged upload).
+    # group may stay unexecuted before it is abandoned (at most half of blob_gc_grace_seconds,
+    # checked at start; the collector also asks live groups which blobs they staged).
     transaction_max_operations: int = Field(default=100, ge=1)
     transaction_ttl_seconds: int = Field(default=1800, ge=1)
 
@@ -138,6 +138,18 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "info"
+
+    @model_validator(mode="after")
+    def _groups_expire_before_their_blobs_age(self) -> Settings:
+        """A group's staged blobs are referenced only by its operation rows until it executes;
+        the group must expire well inside the collector's grace period (at most half of it)."""
+        if self.transaction_ttl_seconds > self.blob_gc_grace_seconds / 2:
+            raise ValueError(
+                f"REGISTRY_TRANSACTION_TTL_SECONDS ({self.transaction_ttl_seconds}) must be at "
+                f"most half of REGISTRY_BLOB_GC_GRACE_SECONDS ({self.blob_gc_grace_seconds:g}): "
+                "an open group's staged uploads must not reach the blob collector's grace period"
+            )
+        return self
 
     def is_sqlite(self) -> bool:
         """Tell whether the metadata database is SQLite."""

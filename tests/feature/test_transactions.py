@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,11 +15,12 @@ import pytest
 from starlette.applications import Starlette
 
 from registry.artifacts.events import ArtifactListener
-from registry.artifacts.schemas import ArtifactQuery
+from registry.artifacts.schemas import ArtifactQuery, ArtifactType
 from registry.db.models import ArtifactRow
 from registry.db.repositories import UnitOfWork
 from registry.db.repositories.transactions import TransactionRepository
 from registry.ids import utcnow
+from registry.packages.collector import BlobCollector
 from tests.fixtures import zips
 from tests.fixtures.registry_client import HF
 
@@ -277,6 +279,77 @@ async def test_an_expired_group_is_abandoned(
     shown = await client.get(f"/transactions/{tid}")
     assert shown.json()["state"] == "abandoned"
     assert blob_names(registry_app) == blobs_before
+
+
+async def collect_everything(app: Starlette) -> None:
+    """Run the blob collector with no grace: every blob is old enough to go if unused."""
+    svc = app.state.services
+    collector = BlobCollector(
+        svc.db,
+        svc.packages.blobs,
+        grace_seconds=0,
+        pins=svc.packages.pins,
+        clock=lambda: utcnow() + timedelta(hours=1),
+    )
+    await collector.collect(0)
+
+
+async def execute_and_download(
+    client: httpx.AsyncClient, tid: str, files: dict[str, bytes]
+) -> None:
+    """Execute the group; its uploaded package must download whole."""
+    executed = await client.post(f"/transactions/{tid}/execute")
+    assert executed.status_code == 200, executed.text
+    artifact_id = executed.json()["operations"][-1]["result"]["id"]
+    download = await client.get(f"/artifacts/model/{artifact_id}/download")
+    assert download.status_code == 200
+    zips.assert_rebuilt(download.content, files)
+    weights = await client.get(
+        f"/artifacts/model/{artifact_id}/download", params={"part": "weights"}
+    )
+    assert weights.status_code == 200
+
+
+async def test_the_collector_keeps_an_open_groups_staged_upload(
+    client: httpx.AsyncClient, registry_app: Starlette
+) -> None:
+    files = zips.TINY_FILES | {"kept.bin": uuid.uuid4().bytes}
+    tid = await begin(client)
+    before = blob_names(registry_app)
+    assert (await append_upload(client, tid, zips.zip_bytes(files), "kept")).status_code == 201
+    staged = blob_names(registry_app) - before
+    assert staged
+    await collect_everything(registry_app)
+    assert blob_names(registry_app) >= staged
+    await execute_and_download(client, tid, files)
+
+
+async def test_a_refused_upload_keeps_the_blobs_an_open_group_staged(
+    client: httpx.AsyncClient, registry_app: Starlette
+) -> None:
+    svc = registry_app.state.services
+    files = zips.TINY_FILES | {"shared.bin": uuid.uuid4().bytes}
+    body = zips.zip_bytes(files)
+
+    async def feed() -> AsyncIterator[bytes]:
+        yield body
+
+    # A plain upload stages first and creates every blob...
+    before = blob_names(registry_app)
+    _, refused = await svc.packages.stage_upload(ArtifactType.model, "plain", "1.0.0", feed())
+    assert refused.new_blobs
+    # ...a group stages the same bytes, finding them stored (it creates none itself)...
+    tid = await begin(client)
+    appended = await append_upload(client, tid, body, "grouped")
+    assert appended.status_code == 201, appended.text
+    staged = blob_names(registry_app) - before
+    assert staged
+    # ...then the plain upload is refused, and the collector runs: the group's blobs stay.
+    await svc.packages.discard(refused)
+    assert blob_names(registry_app) >= staged
+    await collect_everything(registry_app)
+    assert blob_names(registry_app) >= staged
+    await execute_and_download(client, tid, files)
 
 
 async def test_limits_and_empty_groups(client: httpx.AsyncClient, registry_app: Starlette) -> None:

@@ -24,8 +24,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from registry.db.engine import Database
+from registry.db.repositories.blobs import BlobUseRepository
 from registry.db.repositories.jobs import JobRepository
-from registry.db.repositories.packages import PackageRepository
 from registry.ids import utcnow
 from registry.jobs.service import JobContext, JobService
 from registry.packages.upload import BlobPins
@@ -104,7 +104,7 @@ class BlobCollector:
 
     async def _sweep(self, batch: list[StoredBlob], report: CollectReport) -> None:
         async with self.db.unit_of_work() as uow:
-            used = await PackageRepository(uow.session).digests_in_use([b.digest for b in batch])
+            used = await BlobUseRepository(uow.session).digests_in_use([b.digest for b in batch])
         for blob in batch:
             if blob.digest in used:
                 report.blobs_referenced += 1

@@ -26,6 +26,7 @@ from registry.db.models import ArtifactRow
 from registry.db.models.jobs import JobRow
 from registry.db.models.packages import PackageArchiveRow, PackageFileRow
 from registry.db.repositories import UnitOfWork
+from registry.db.repositories.blobs import BlobUseRepository
 from registry.db.repositories.packages import (
     DownloadTarget,
     PackageRepository,
@@ -194,7 +195,7 @@ class PackageService:
             limits=self.limits,
             directory=self.tmp_dir,
             pins=self.pins,
-            in_use=self._blobs_in_use,
+            in_use=self.blobs_in_use,
         )
         try:
             draft = await self.artifacts.prepare_from_info(artifact_type, name, staged.info)
@@ -231,15 +232,16 @@ class PackageService:
         """Remove the blobs of an upload refused after staging (and unpin them); if the
         database is down too, they stay for the collector and the refusal's error stands."""
         try:
-            await discard_blobs(self.blobs, staged.new_blobs, self.pins, self._blobs_in_use)
+            await discard_blobs(self.blobs, staged.new_blobs, self.pins, self.blobs_in_use)
         except Exception as exc:
             log.warning("refused upload's blobs left for the collector: %r", type(exc).__name__)
         finally:
             self.pins.unpin(staged.pinned)
 
-    async def _blobs_in_use(self, digests: list[str]) -> set[str]:
+    async def blobs_in_use(self, digests: list[str]) -> set[str]:
+        """Which of these digests a package or a live group's staged upload relies on."""
         async with self.db.unit_of_work() as uow:
-            return await PackageRepository(uow.session).digests_in_use(digests)
+            return await BlobUseRepository(uow.session).digests_in_use(digests)
 
     # -- mirroring -------------------------------------------------------------------------
 

@@ -105,16 +105,6 @@ def info_of(staged: dict[str, Any]) -> SourceInfo:
     return SourceInfo(**fields)
 
 
-def staged_digests(staged: dict[str, Any]) -> set[str]:
-    """Every blob digest a staged upload relies on (its files and its rebuilt zip)."""
-    info = staged.get("info") or {}
-    digests = {str(f["sha256"]) for f in info.get("files", []) if f.get("sha256")}
-    archive = (info.get("extra") or {}).get("upload_sha256")
-    if archive:
-        digests.add(str(archive))
-    return digests
-
-
 def transaction_view(
     row: TransactionRow, operations: list[TransactionOperationRow]
 ) -> dict[str, Any]:

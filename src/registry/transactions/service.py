@@ -26,7 +26,6 @@ from registry.db.engine import Database
 from registry.db.models import ArtifactRow
 from registry.db.models.transactions import TransactionOperationRow, TransactionRow
 from registry.db.repositories import UnitOfWork
-from registry.db.repositories.packages import PackageRepository
 from registry.db.repositories.transactions import LIVE_STATES, TransactionRepository
 from registry.errors import (
     ConflictError,
@@ -39,7 +38,7 @@ from registry.errors import (
 from registry.ids import new_transaction_id, utcnow
 from registry.packages.service import PackageService
 from registry.packages.upload import discard_blobs
-from registry.transactions.schemas import Operation, info_of, staged_digests, staged_of
+from registry.transactions.schemas import Operation, info_of, staged_of
 
 SWEEP_BATCH = 20  # expired groups abandoned per new group
 
@@ -152,7 +151,7 @@ class TransactionService:
             row.updated_at = utcnow()
             await _repo(uow).save(row)
             operations = list(await _repo(uow).operations(transaction_id))
-        await self._discard(transaction_id, operations)
+        await self._discard(operations)
         return True
 
     # -- appending --------------------------------------------------------------------------
@@ -248,7 +247,7 @@ class TransactionService:
             )
         except BaseException as exc:
             if await self._fail(transaction_id, exc):
-                await self._discard(transaction_id, operations)
+                await self._discard(operations)
             raise
         return await self.view(actor, transaction_id)
 
@@ -372,8 +371,10 @@ class TransactionService:
 
     # -- staged uploads ---------------------------------------------------------------------
 
-    async def _discard(self, tid: str, operations: list[TransactionOperationRow]) -> None:
-        """Remove the blobs the group's uploads created that nothing else relies on."""
+    async def _discard(self, operations: list[TransactionOperationRow]) -> None:
+        """Remove the blobs the group's uploads created that nothing else relies on: stored
+        packages or other live groups' staged uploads (this group has left the live states
+        already, so its own staging no longer counts)."""
         pins = self.packages.pins
         for operation in operations:
             if not operation.staged:
@@ -381,23 +382,11 @@ class TransactionService:
             created = [str(d) for d in operation.staged.get("new_blobs", [])]
             pins.pin(created)  # balanced by the unpin below; others' pins stay counted
             try:
-                await discard_blobs(self.packages.blobs, created, pins, self._in_use(tid))
+                await discard_blobs(self.packages.blobs, created, pins, self.packages.blobs_in_use)
             except Exception as exc:
                 log.warning("staged blobs left for the collector: %s", type(exc).__name__)
             finally:
                 pins.unpin(created)
-
-    def _in_use(self, tid: str) -> Callable[[list[str]], Awaitable[set[str]]]:
-        """Digests stored packages or other live groups' staged uploads rely on."""
-
-        async def in_use(digests: list[str]) -> set[str]:
-            async with self.db.unit_of_work() as uow:
-                used = await PackageRepository(uow.session).digests_in_use(digests)
-                for staged in await _repo(uow).staged_elsewhere(tid):
-                    used |= staged_digests(staged) & set(digests)
-            return used
-
-        return in_use
 
 
 class TransactionListener(ArtifactListener):

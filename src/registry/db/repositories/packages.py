@@ -77,19 +77,6 @@ class PackageRepository:
         )
         return bool(getattr(result, "rowcount", 0))
 
-    async def digests_in_use(self, digests: Sequence[str]) -> set[str]:
-        """Which of these blob digests a stored file, upload zip or cached part zip uses."""
-        wanted = list(digests)
-        used: set[str] = set()
-        for column in (
-            col(PackageFileRow.digest),
-            col(PackageRow.archive_digest),
-            col(PackageArchiveRow.digest),
-        ):
-            result = await self.session.execute(select(column).where(column.in_(wanted)))
-            used.update(str(value) for (value,) in result.all() if value)
-        return used
-
     async def delete_for(self, artifact_id: str) -> None:
         """Forget an artifact's package (its blobs stay: they may be shared by content)."""
         await self.session.execute(

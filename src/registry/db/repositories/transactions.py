@@ -87,19 +87,6 @@ class TransactionRepository:
         )
         return [str(i) for i in result.scalars().all()]
 
-    async def staged_elsewhere(self, transaction_id: str) -> list[dict[str, object]]:
-        """The staged uploads of the other live transactions (their blobs must stay)."""
-        result = await self.session.execute(
-            select(col(TransactionOperationRow.staged))
-            .join(TransactionRow, col(TransactionRow.id) == TransactionOperationRow.transaction_id)
-            .where(
-                col(TransactionRow.state).in_(LIVE_STATES),
-                col(TransactionRow.id) != transaction_id,
-                col(TransactionOperationRow.staged).is_not(None),
-            )
-        )
-        return [dict(s) for s in result.scalars().all() if s]
-
     async def serialize_groups(self) -> None:
         """Let one group's write phase run at a time (PostgreSQL: a transaction-level advisory
         lock). A group writes several rows (artifacts, their per-type counters, packages), and
