@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy import event
+from starlette.applications import Starlette
+
+from registry.artifacts.schemas import ArtifactCreateRequest, ArtifactType
+from registry.artifacts.service import Draft
+from registry.db.engine import Database
 
 MUTATION = """
 mutation Run($ops: [OperationInput!]!) {
@@ -87,3 +95,59 @@ async def test_bad_operations_and_permissions(client: httpx.AsyncClient, make_us
     assert refused["errors"][0]["extensions"] == {"code": "permission_denied", "status": 403}
     # Refused before any group was opened or anything applied.
     assert await names(client) == []
+
+
+class HeldByTask:
+    """Pooled connections by the task that checked them out (other tasks of the process, the
+    job worker's say, may hold some of their own at any moment)."""
+
+    def __init__(self, db: Database) -> None:
+        self.pool = db.engine.sync_engine.pool
+        self.held: dict[int, asyncio.Task[Any] | None] = {}
+        event.listen(self.pool, "checkout", self._out)
+        event.listen(self.pool, "checkin", self._in)
+
+    def _out(self, _dbapi: Any, record: Any, _proxy: Any) -> None:
+        self.held[id(record)] = asyncio.current_task()
+
+    def _in(self, _dbapi: Any, record: Any) -> None:
+        self.held.pop(id(record), None)
+
+    def mine(self) -> int:
+        """How many the current task (here: the request, run in the client's task) holds."""
+        task = asyncio.current_task()
+        return sum(1 for holder in self.held.values() if holder is task)
+
+    def close(self) -> None:
+        event.remove(self.pool, "checkout", self._out)
+        event.remove(self.pool, "checkin", self._in)
+
+
+async def test_the_mutation_holds_no_connection_while_it_fetches(
+    client: httpx.AsyncClient, registry_app: Starlette, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc = registry_app.state.services
+    prepare = svc.artifacts.prepare
+    held = HeldByTask(svc.db)
+    seen: list[int] = []
+
+    async def fetching(artifact_type: ArtifactType, request: ArtifactCreateRequest) -> Draft:
+        seen.append(held.mine())  # where the hub would be asked
+        draft: Draft = await prepare(artifact_type, request)
+        return draft
+
+    monkeypatch.setattr(svc.artifacts, "prepare", fetching)
+    try:
+        body = await run(
+            client,
+            [
+                {"op": "CREATE", "artifactType": "MODEL", "url": plain("a"), "name": "a"},
+                {"op": "CREATE", "artifactType": "MODEL", "url": plain("b"), "name": "b"},
+            ],
+        )
+    finally:
+        held.close()
+    assert "errors" not in body, body
+    assert body["data"]["executeTransaction"]["state"] == "committed"
+    assert seen == [0, 0]
+    assert await names(client) == ["a", "b"]

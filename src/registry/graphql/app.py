@@ -85,7 +85,8 @@ async def _checked_input(request: Request, receive: Receive) -> Receive:
 
 
 class GraphQLEndpoint:
-    """Authenticates (search permission), opens one read transaction, runs the query."""
+    """Authenticates (search permission), runs the query; resolvers share one read transaction,
+    opened when the first of them reads and closed when the request ends."""
 
     def __init__(self) -> None:
         self.graphql = _Strawberry(schema, graphql_ide=None, allow_queries_via_get=True)
@@ -109,8 +110,13 @@ class GraphQLEndpoint:
             await JSONResponse(body, status_code=exc.status_code)(scope, receive, send)
             return
         svc = services(request)
-        async with svc.db.unit_of_work() as uow:
-            scope[_CONTEXT_KEY] = GraphQLContext(
-                principal, uow, svc.lineage, transactions=svc.transactions
-            )
+        # The read transaction opens lazily, when a resolver first reads: a mutation that
+        # runs its own units of work holds no pooled connection meanwhile.
+        context = GraphQLContext(principal, svc.db, svc.lineage, transactions=svc.transactions)
+        scope[_CONTEXT_KEY] = context
+        try:
             await self.graphql(scope, receive, send)
+        except BaseException as exc:
+            await context.close(exc)
+            raise
+        await context.close()
