@@ -124,6 +124,9 @@ class LoginThrottle:
         self._accounts = _Limiter(max_per_account, window_seconds, capacity)
         self._addresses = _Limiter(max_per_address, window_seconds, capacity)
         self._trusted: OrderedDict[tuple[str, str], float] = OrderedDict()
+        # Trusted attempts in flight per pair: a pair's pass covers as many concurrent
+        # sign-ins as the account limit, no more (clients behind one NAT share an address).
+        self._trusted_busy: dict[tuple[str, str], int] = {}
         self._trust_seconds = trust_seconds
         self._capacity = capacity
         self._clock = clock
@@ -139,7 +142,8 @@ class LoginThrottle:
         """Raise TooManyRequestsError if this account or address must wait; return whether
         the pair is trusted (it signed in successfully before)."""
         now = self._clock()
-        if self._is_trusted((account, address), now):
+        pair = (account, address)
+        if self._is_trusted(pair, now) and self._trusted_busy.get(pair, 0) < self._accounts.limit:
             return True
         for limiter, key, what in (
             (self._accounts, account, "this account"),
@@ -162,7 +166,10 @@ class LoginThrottle:
         outcome (an error on the way) counts as neither."""
         trusted = self.check(account, address)
         current = LoginAttempt(account, address, trusted)
-        if not trusted:
+        if trusted:
+            pair = (account, address)
+            self._trusted_busy[pair] = self._trusted_busy.get(pair, 0) + 1
+        else:
             self._accounts.begin(account)
             self._addresses.begin(address)
         try:
@@ -174,6 +181,11 @@ class LoginThrottle:
         now = self._clock()
         pair = (current.account, current.address)
         if current.trusted:
+            busy = self._trusted_busy.get(pair, 1) - 1
+            if busy > 0:
+                self._trusted_busy[pair] = busy
+            else:
+                self._trusted_busy.pop(pair, None)
             if current.outcome is not False:
                 if current.outcome:
                     self._trust(pair, now)
@@ -182,6 +194,8 @@ class LoginThrottle:
             self._trusted.pop(pair, None)
             self._accounts.begin(current.account)
             self._addresses.begin(current.address)
+        elif current.outcome is False:
+            self._trusted.pop(pair, None)  # a failure from the pair ends its pass either way
         failed_at = now if current.outcome is False else None
         self._accounts.end(current.account, failed_at)
         self._addresses.end(current.address, failed_at)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from registry.auth.throttle import LoginThrottle, client_address
@@ -193,3 +195,23 @@ def test_client_address(
     host: str | None, forwarded: str | None, trust: bool, expected: str
 ) -> None:
     assert client_address(host, forwarded, trust_forwarded=trust) == expected
+
+
+def test_a_trusted_pair_passes_only_as_many_concurrent_attempts_as_the_account_limit() -> None:
+    clock = Clock()
+    limiter = throttle(clock)  # 3 per account
+    succeed(limiter, "admin", "10.0.0.1")
+    with contextlib.ExitStack() as burst:
+        passes = [burst.enter_context(limiter.attempt("admin", "10.0.0.1")) for _ in range(3)]
+        assert all(attempt.trusted for attempt in passes)
+        # The fourth concurrent attempt is counted like anyone's: the account's in-flight
+        # attempts (none failed yet) still admit it, but it is no longer trusted.
+        extra = burst.enter_context(limiter.attempt("admin", "10.0.0.1"))
+        assert not extra.trusted
+        extra.failed()  # and its failure ends the pair's pass
+        for attempt in passes:
+            attempt.succeeded()
+    assert limiter.check("admin", "10.0.0.1") is True  # the burst's successes trusted it again
+    with limiter.attempt("admin", "10.0.0.1") as alone:
+        assert alone.trusted
+        alone.succeeded()
