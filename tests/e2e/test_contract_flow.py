@@ -85,7 +85,10 @@ def test_token_budget_is_shared_by_two_processes(start_server: Callable[[], Serv
         # 1040 queued requests over 50 connections: no pool timeout; connect and read get 60 s
         # (a shared 2-core machine under other load once took over 30 s to accept).
         timeout = httpx.Timeout(60, pool=None)
-        limits = httpx.Limits(max_connections=50)
+        # No keep-alive reuse: a connection idle for the server's keep-alive timeout (5 s, as
+        # long as httpx's own expiry) can be closed just as a request goes out on it, and the
+        # request then fails with "disconnected without sending a response" (seen under load).
+        limits = httpx.Limits(max_connections=50, max_keepalive_connections=0)
         async with httpx.AsyncClient(headers=headers, timeout=timeout, limits=limits) as ac:
             calls = [
                 ac.get(f"{server.url}/users/{ADMIN}")

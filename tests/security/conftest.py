@@ -19,7 +19,12 @@ import pytest
 from tests.fixtures.deployment import TOKEN_CALLS, Account, Deployment
 from tests.fixtures.postgres import throwaway_postgres_database
 from tests.fixtures.registry_probe import S3Bucket, ServerErrorLog, login
-from tests.fixtures.registry_processes import ServerProcess, registry_env, s3_protocol_server
+from tests.fixtures.registry_processes import (
+    KEEPALIVE_SECONDS,
+    ServerProcess,
+    registry_env,
+    s3_protocol_server,
+)
 
 BUCKET = "security-registry"
 TIMEOUT = 120.0  # bounds a hang only; every wait in the suite is on a condition
@@ -120,6 +125,7 @@ def client(server_errors: ServerErrorLog) -> Iterator[Callable[..., httpx.Client
             headers=headers,
             timeout=TIMEOUT,
             event_hooks={"response": [server_errors.sync_hook]},
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS),
         )
         opened.append(made)
         return made
@@ -140,6 +146,7 @@ def async_client(
         server: ServerProcess, token: str | None = None, **kwargs: Any
     ) -> AsyncIterator[httpx.AsyncClient]:
         headers = {"X-Authorization": token} if token else {}
+        kwargs.setdefault("limits", httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS))
         async with httpx.AsyncClient(
             base_url=server.url,
             headers=headers,

@@ -16,7 +16,7 @@ import pytest
 from tests.fixtures.deployment import Account, Deployment
 from tests.fixtures.registry_client import ADMIN, ADMIN_PASSWORD
 from tests.fixtures.registry_probe import login, login_body, sql_rows, web_sign_in
-from tests.fixtures.registry_processes import ServerProcess
+from tests.fixtures.registry_processes import KEEPALIVE_SECONDS, ServerProcess
 
 pytestmark = pytest.mark.security
 
@@ -111,7 +111,7 @@ def test_failed_login_flood_does_not_starve_an_authenticated_reader(
             reads.append((status, time.monotonic() - started))
 
     async def flood() -> list[httpx.Response]:
-        limits = httpx.Limits(max_connections=FLOOD)
+        limits = httpx.Limits(max_connections=FLOOD, keepalive_expiry=KEEPALIVE_SECONDS)
         async with async_client(server, limits=limits) as c:
             body = login_body(ADMIN, "wrong-password")
             return list(

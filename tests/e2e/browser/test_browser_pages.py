@@ -113,7 +113,7 @@ def test_dashboard_reflects_traffic_within_seconds(
     page.get_by_role("link", name="Health", exact=True).click()
     page.wait_for_url(re.compile(r"/ui/health$"))
     before = int(page.locator("#total-requests").inner_text())
-    with httpx.Client(base_url=web_server.url, timeout=10) as client:
+    with httpx.Client(base_url=web_server.url, timeout=60) as client:
         for _ in range(25):
             assert client.get("/tracks").status_code == 200
         client.get("/no/such/route")
