@@ -6,7 +6,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
 
 from registry.db.models import ArtifactRow
 from registry.textcheck import name_problem
@@ -55,21 +55,22 @@ LookupName = Annotated[StrictStr, AfterValidator(_lookup_name)]
 UrlText = Annotated[StrictStr, Field(min_length=1, max_length=2048), AfterValidator(_url_text)]
 
 
+def _new_name(value: str) -> str:
+    if value == "*":
+        raise ValueError('the name "*" is reserved')
+    return check_name(value)
+
+
+# The name a create gives an artifact ("*" is the enumeration wildcard, never a name).
+NewName = Annotated[StrictStr, AfterValidator(_new_name)]
+
+
 class ArtifactCreateRequest(BaseModel):
     """ArtifactData as a create request: a url and an optional name."""
 
     model_config = ConfigDict(extra="ignore")
     url: UrlText
-    name: StrictStr | None = None
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if value == "*":
-            raise ValueError('the name "*" is reserved')
-        return check_name(value)
+    name: NewName | None = None
 
 
 class ArtifactMetadataIn(BaseModel):

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr
 
 from registry.artifacts.schemas import (
     ARTIFACT_ID_RE,
     ArtifactType,
     LookupName,
+    NewName,
     UrlText,
-    check_name,
 )
 from registry.db.models.transactions import TransactionOperationRow, TransactionRow
 from registry.errors import ValidationError
@@ -38,16 +38,7 @@ class CreateOperation(BaseModel):
     op: Literal["create"]
     artifact_type: ArtifactType
     url: UrlText
-    name: StrictStr | None = None
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if value == "*":
-            raise ValueError('the name "*" is reserved')
-        return check_name(value)
+    name: NewName | None = None
 
 
 class UpdateOperation(BaseModel):
